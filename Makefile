@@ -1,0 +1,82 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY310 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10 2>/dev/null))
+PY312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
+UV_VERSION := 0.13.9
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
+BOT := .venv-bot
+API := .venv-api
+DSFR := node_modules/@gouvfr/dsfr/dist/dsfr.min.css
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install system-deps model db run test lint format bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@echo "==> Installing uv $(UV_VERSION) (fast Python package installer)"
+	@test -n "$(PY312)" || { echo "Python 3.12 not found (pyenv install 3.12)"; exit 1; }
+	$(PY312) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(BOT)/.installed: requirements/bot.lock | $(UV)
+	@echo "==> Bot environment (Python 3.10: Rasa 3.6, spaCy 3.8, French model): a few minutes the first time"
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (pyenv install 3.10)"; exit 1; }
+	test -x $(BOT)/bin/python || $(UV) venv --quiet --python $(PY310) $(BOT)
+	$(UV) pip sync --python $(BOT)/bin/python requirements/bot.lock
+	touch $@
+
+$(API)/.installed: requirements/api.lock | $(UV)
+	@echo "==> API environment (Python 3.12: FastAPI, SQLAlchemy, Alembic, rapidfuzz)"
+	@test -n "$(PY312)" || { echo "Python 3.12 not found (pyenv install 3.12)"; exit 1; }
+	test -x $(API)/bin/python || $(UV) venv --quiet --python $(PY312) $(API)
+	$(UV) pip sync --python $(API)/bin/python requirements/api.lock
+	touch $@
+
+$(DSFR): package.json package-lock.json
+	@echo "==> Système de Design de l'État (npm @gouvfr/dsfr)"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BOT)/.installed $(API)/.installed $(DSFR) ## Install both Python environments and the DSFR
+
+system-deps: ## Install the Debian packages the browser tests need (chromium)
+	@command -v chromium >/dev/null || { echo "==> Installing Chromium (Debian package)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+model: $(BOT)/.installed ## Train the Rasa model if its inputs changed
+	$(BOT)/bin/python -m bot.train
+
+db: $(API)/.installed ## Apply the database migrations
+	@echo "==> Database migrations"
+	$(API)/bin/alembic upgrade head
+
+run: install model db ## Start Rasa, the action server and the API; print the URL
+	@echo "==> Starting Rasa, the action server and the API (Ctrl-C stops them all)"
+	$(API)/bin/honcho start -f Procfile
+
+test: install system-deps model ## Run every test suite
+	$(API)/bin/python -m tests.run_all
+
+lint: $(API)/.installed ## ruff (lint + format check) and mypy
+	$(API)/bin/ruff check .
+	$(API)/bin/ruff format --check .
+	$(API)/bin/mypy
+
+format: $(API)/.installed ## Format the code with ruff
+	$(API)/bin/ruff check --fix .
+	$(API)/bin/ruff format .
+
+bench: install model db ## Load test of the public conversation endpoint
+	$(API)/bin/python -m tests.bench.conversation
+
+lock: | $(UV) ## Re-resolve requirements/*.lock from pyproject.toml
+	$(UV) pip compile --quiet --no-header --python-version 3.10 --python-platform x86_64-unknown-linux-gnu pyproject.toml --group bot --group bot-dev -o requirements/bot.lock
+	$(UV) pip compile --quiet --no-header --python-version 3.12 --python-platform x86_64-unknown-linux-gnu pyproject.toml --group api --group api-dev -o requirements/api.lock
+
+clean: ## Remove environments, models and local data
+	rm -rf $(TOOLS) $(BOT) $(API) node_modules models var

@@ -1,0 +1,100 @@
+"""Conversation endpoints: the widget's API and Rasa's REST channel format."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.exceptions import RequestValidationError
+
+from api.conversations import flows, service
+from api.conversations.schemas import (
+    ConversationRead,
+    ConversationReply,
+    MessageCreate,
+    RestWebhookIn,
+    RestWebhookOut,
+    limit_errors,
+)
+from api.core.config import Settings
+from api.deps import ConversationIdPath, RasaDep, SessionDep, SettingsDep
+
+router = APIRouter(tags=["conversations"])
+
+
+def _within_limits(message: MessageCreate, settings: Settings) -> MessageCreate:
+    errors = limit_errors(message, settings)
+    if errors:
+        raise RequestValidationError(errors)
+    return message
+
+
+def checked_message(body: MessageCreate, settings: SettingsDep) -> MessageCreate:
+    """The request's message, within the configured limits."""
+    return _within_limits(body, settings)
+
+
+def checked_webhook_message(body: RestWebhookIn, settings: SettingsDep) -> RestWebhookIn:
+    """The webhook's message, within the configured limits."""
+    _within_limits(body.as_message(), settings)
+    return body
+
+ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
+    422: {"description": "Invalid input: `detail` says which field and why, `message` in French."},
+    503: {"description": "Rasa did not answer; the user's message is stored (`message_id`)."},
+}
+
+
+@router.post(
+    "/api/v1/conversations/{conversation_id}/messages",
+    response_model=ConversationReply,
+    responses=ERROR_RESPONSES,
+)
+async def post_message(
+    conversation_id: ConversationIdPath,
+    body: Annotated[MessageCreate, Depends(checked_message)],
+    db_session: SessionDep,
+    rasa: RasaDep,
+) -> ConversationReply:
+    """Send a user message (text or button payload) and get the bot's reply."""
+    return await flows.handle_user_message(
+        db_session=db_session, rasa=rasa, conversation_id=conversation_id, message=body
+    )
+
+
+@router.get(
+    "/api/v1/conversations/{conversation_id}",
+    response_model=ConversationRead,
+    responses={404: {"description": "No such conversation."}},
+)
+async def get_conversation(
+    conversation_id: ConversationIdPath, db_session: SessionDep
+) -> ConversationRead:
+    """Return the conversation's status and whole transcript (to restore the widget)."""
+    conversation = await service.get_with_messages_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    return ConversationRead.model_validate(conversation)
+
+
+@router.post(
+    "/webhooks/rest/webhook",
+    response_model=list[RestWebhookOut],
+    response_model_exclude_none=True,
+    responses=ERROR_RESPONSES,
+)
+async def rest_webhook(
+    body: Annotated[RestWebhookIn, Depends(checked_webhook_message)],
+    db_session: SessionDep,
+    rasa: RasaDep,
+) -> list[RestWebhookOut]:
+    """Rasa's REST channel, served by the gateway so clients written for Rasa work unchanged."""
+    reply = await flows.handle_user_message(
+        db_session=db_session, rasa=rasa, conversation_id=body.sender, message=body.as_message()
+    )
+    return [
+        RestWebhookOut(
+            recipient_id=body.sender,
+            text=m.text,
+            buttons=m.buttons or None,
+        )
+        for m in reply.messages
+    ]

@@ -1,0 +1,51 @@
+"""Settings read from environment variables (and an optional .env file), with safe defaults."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
+PLACEHOLDER_SECRET = "dev-only-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """Configuration of the API gateway."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite+aiosqlite:///{ROOT_DIR / 'var' / 'assistant.db'}"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    public_url: str = "http://localhost:8000"
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+
+    rasa_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    rasa_max_in_flight: int = Field(default=8, ge=1, le=1000)
+    health_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    max_text_length: int = Field(default=5000, ge=1, le=100_000)
+    max_payload_length: int = Field(default=500, ge=1, le=10_000)
+    max_metadata_bytes: int = Field(default=4096, ge=2, le=1_000_000)
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024, le=100 * 1024 * 1024)
+
+    dsfr_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+    domains_file: Path = ROOT_DIR / "knowledge_base" / "domains.yml"
+
+    @model_validator(mode="after")
+    def refuse_placeholder_secret(self) -> "Settings":
+        """Refuse the development placeholder secret in production."""
+        if self.app_env == "production" and self.secret_key.get_secret_value() in (
+            "",
+            PLACEHOLDER_SECRET,
+        ):
+            raise ValueError("SECRET_KEY must be set to a real secret when APP_ENV=production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once)."""
+    return Settings()

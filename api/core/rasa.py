@@ -1,0 +1,84 @@
+"""HTTP client for the Rasa server: bounded concurrency, timeouts, health checks."""
+
+import asyncio
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, Field, ValidationError
+
+from api.core.errors import UpstreamUnavailableError
+
+UNAVAILABLE_MESSAGE = (
+    "L'assistant est momentanément indisponible. Votre message a bien été enregistré ; "
+    "merci de réessayer dans quelques instants."
+)
+
+
+class RasaButton(BaseModel):
+    """A button as Rasa's REST channel returns it."""
+
+    title: str
+    payload: str
+
+
+class RasaUtterance(BaseModel):
+    """One bot message as Rasa's REST channel returns it."""
+
+    recipient_id: str | None = None
+    text: str | None = None
+    buttons: list[RasaButton] = Field(default_factory=list)
+    custom: dict[str, Any] | None = None
+
+
+class RasaClient:
+    """Talks to Rasa's REST channel with at most `max_in_flight` requests at once.
+
+    Requests beyond the bound wait in arrival order (asyncio.Semaphore is FIFO), which keeps
+    the latency tail close to the median when Rasa is overloaded.
+    """
+
+    def __init__(self, *, base_url: str, timeout_seconds: float, max_in_flight: int) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=timeout_seconds,
+            limits=httpx.Limits(max_connections=max_in_flight * 2),
+        )
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._timeout = timeout_seconds
+
+    async def send(
+        self, *, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[RasaUtterance]:
+        """Send a user message to Rasa and return the bot's utterances."""
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        try:
+            async with asyncio.timeout(self._timeout), self._slots:
+                response = await self._http.post("/webhooks/rest/webhook", json=body)
+            response.raise_for_status()
+            return [RasaUtterance.model_validate(item) for item in response.json()]
+        except TimeoutError as exc:
+            raise UpstreamUnavailableError(
+                f"Rasa did not answer within {self._timeout:g} s", UNAVAILABLE_MESSAGE
+            ) from exc
+        except (httpx.HTTPError, ValueError, ValidationError) as exc:
+            raise UpstreamUnavailableError(
+                f"Rasa request failed: {type(exc).__name__}: {exc}", UNAVAILABLE_MESSAGE
+            ) from exc
+
+    async def aclose(self) -> None:
+        """Close the underlying connections."""
+        await self._http.aclose()
+
+
+async def probe(url: str, *, timeout_seconds: float) -> str | None:
+    """Return None when `url` answers 2xx, else a short description of the failure."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout_seconds) as client:
+            response = await client.get(url)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if response.status_code >= 300:
+        return f"HTTP {response.status_code}"
+    return None

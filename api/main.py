@@ -1,0 +1,63 @@
+"""Application factory: routers, static files, lifespan (database, Rasa client, taxonomy)."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.conversations.router import router as conversations_router
+from api.core.config import Settings, get_settings
+from api.core.db import create_engine, create_session_factory
+from api.core.errors import install_error_handlers
+from api.core.limits import BodySizeLimit
+from api.core.rasa import RasaClient
+from api.health.router import router as health_router
+from api.knowledge.router import router as knowledge_router
+from api.web.router import router as web_router
+from knowledge_base.taxonomy import load_domains
+
+logger = logging.getLogger("api")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API application for the given settings (the environment's by default)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.session_factory = create_session_factory(engine)
+        app.state.domains = load_domains(settings.domains_file)
+        app.state.rasa = RasaClient(
+            base_url=settings.rasa_url,
+            timeout_seconds=settings.rasa_timeout_seconds,
+            max_in_flight=settings.rasa_max_in_flight,
+        )
+        try:
+            yield
+        finally:
+            await app.state.rasa.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Assistant Chorus API",
+        version="1.0.0",
+        description="Gateway of the Chorus support assistant: chat, knowledge, health.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    for router in (conversations_router, knowledge_router, health_router, web_router):
+        app.include_router(router)
+    if settings.dsfr_dir.is_dir():
+        app.mount("/static/dsfr", StaticFiles(directory=settings.dsfr_dir), name="dsfr")
+    else:
+        logger.warning("DSFR not found in %s: run `make install`", settings.dsfr_dir)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

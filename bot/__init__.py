@@ -1,0 +1,1 @@
+"""What runs inside Rasa (custom components) and the training and evaluation entry points."""

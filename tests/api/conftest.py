@@ -1,0 +1,91 @@
+"""API tests run the real app in process on a real database (SQLite, or PostgreSQL when
+TEST_DATABASE_URL points at one), talking to a real Rasa from the `stack` fixture."""
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from api.core.config import Settings
+from api.core.db import Base, create_engine
+from api.main import create_app
+from tests.stack import ROOT, free_port
+
+ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+def migrate(database_url: str) -> None:
+    """Apply every Alembic migration to the database."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the schema applied once, copied for each test."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+async def _empty_tables(database_url: str) -> None:
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(text(f'DELETE FROM "{table.name}"'))
+    await engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A database with the current schema and no rows."""
+    shared = os.environ.get("TEST_DATABASE_URL")
+    if not shared:
+        path = tmp_path / "api.db"
+        shutil.copy(migrated_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    migrate(shared)
+    yield shared
+    asyncio.run(_empty_tables(shared))
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """A loopback URL where nothing listens (a process that is down)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+async def make_client(database_url: str) -> AsyncIterator[ClientFactory]:
+    """Build an app with settings overrides, run its lifespan, return a client to it."""
+    async with AsyncExitStack() as stack:
+
+        async def factory(**overrides: Any) -> httpx.AsyncClient:
+            overrides.setdefault("database_url", database_url)
+            settings = Settings(app_env="test", **overrides)
+            app = create_app(settings)
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            transport = httpx.ASGITransport(app=app)
+            return await stack.enter_async_context(
+                httpx.AsyncClient(transport=transport, base_url="http://testserver")
+            )
+
+        yield factory
+
+
+@pytest.fixture
+async def client(make_client: ClientFactory, stack: Any) -> httpx.AsyncClient:
+    """A client of an app wired to the running Rasa and action server."""
+    return await make_client(rasa_url=stack.rasa_url, action_server_url=stack.actions_url)

@@ -1,0 +1,146 @@
+"""Start the whole stack (Rasa, action server, API) as subprocesses on free ports, for tests."""
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BOT_BIN = ROOT / ".venv-bot" / "bin"
+API_BIN = ROOT / ".venv-api" / "bin"
+MODEL = ROOT / "models" / "current.tar.gz"
+START_TIMEOUT_SECONDS = 240.0
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(
+    url: str, *, timeout: float, processes: dict[str, subprocess.Popen[bytes]] | None = None
+) -> None:
+    """Poll `url` until it answers 200, or raise (at once if a watched process exits)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, process in (processes or {}).items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@dataclass
+class Stack:
+    """The running processes and where they listen."""
+
+    workdir: Path
+    api_port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.workdir / 'api.db'}"
+
+    def api_env(self) -> dict[str, str]:
+        """Environment of an API process talking to this stack."""
+        return {
+            **os.environ,
+            "APP_ENV": "test",
+            "DATABASE_URL": self.database_url,
+            "RASA_URL": self.rasa_url,
+            "ACTION_SERVER_URL": self.actions_url,
+            "PUBLIC_URL": self.api_url,
+        }
+
+    def _endpoints_file(self) -> Path:
+        path = self.workdir / "endpoints.yml"
+        path.write_text(
+            f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
+            "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            f'  db: "{self.workdir / "tracker.db"}"\n'
+        )
+        return path
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        log = (self.workdir / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def start(self) -> "Stack":
+        """Migrate the database, start the three processes and wait until healthy."""
+        env = self.api_env()
+        subprocess.run([str(API_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True)
+        bot_env = {**os.environ, "ASSISTANT_API_URL": self.api_url}
+        self._spawn(
+            "rasa",
+            [str(BOT_BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+             "--port", str(self.rasa_port), "--credentials", "credentials.yml",
+             "--endpoints", str(self._endpoints_file())],
+            bot_env,
+        )
+        self._spawn(
+            "actions",
+            [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions",
+             "--port", str(self.actions_port)],
+            bot_env,
+        )
+        self._spawn(
+            "api",
+            [str(API_BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(self.api_port), "--no-access-log"],
+            env,
+        )
+        try:
+            wait_until(
+                f"{self.api_url}/api/v1/health",
+                timeout=START_TIMEOUT_SECONDS,
+                processes=self.processes,
+            )
+        except (RuntimeError, TimeoutError) as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}\n{self.logs()}") from exc
+        return self
+
+    def stop(self) -> None:
+        """Terminate the processes (then kill those that linger)."""
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def logs(self) -> str:
+        """Return the tail of each process's log, for failure reports."""
+        return "\n".join(
+            f"--- {name} ---\n" + (self.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
+            for name in self.processes
+        )
