@@ -16,7 +16,13 @@ from typing import Iterable, List
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 CURRENT = MODELS / "current.tar.gz"
-INPUT_GLOBS = ("config.yml", "domain.yml", "domain/**/*.yml", "data/**/*.yml", "bot/components/**/*.py")
+INPUT_GLOBS = (
+    "config.yml",
+    "domain.yml",
+    "domain/**/*.yml",
+    "data/**/*.yml",
+    "bot/components/**/*.py",
+)
 
 
 def training_inputs(root: Path = ROOT) -> List[Path]:
@@ -52,7 +58,9 @@ def train(force: bool = False) -> Path:
     if model.exists() and not force:
         print(f"==> Rasa model up to date ({model.relative_to(ROOT)})", flush=True)
     else:
-        print(f"==> Training the Rasa model (inputs changed, key {key}): about a minute", flush=True)
+        print(
+            f"==> Training the Rasa model (inputs changed, key {key}): about a minute", flush=True
+        )
         started = time.monotonic()
         command = [
             str(Path(sys.executable).with_name("rasa")),

@@ -100,21 +100,47 @@ class Stack:
         bot_env = {**os.environ, "ASSISTANT_API_URL": self.api_url}
         self._spawn(
             "rasa",
-            [str(BOT_BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-             "--port", str(self.rasa_port), "--credentials", "credentials.yml",
-             "--endpoints", str(self._endpoints_file())],
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                str(self._endpoints_file()),
+            ],
             bot_env,
         )
         self._spawn(
             "actions",
-            [str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions",
-             "--port", str(self.actions_port)],
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.actions_port),
+            ],
             bot_env,
         )
         self._spawn(
             "api",
-            [str(API_BIN / "uvicorn"), "api.main:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.api_port), "--no-access-log"],
+            [
+                str(API_BIN / "uvicorn"),
+                "api.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+                "--no-access-log",
+            ],
             env,
         )
         try:

@@ -24,7 +24,10 @@ def _database_url() -> str:
 def run_migrations_offline() -> None:
     """Emit the SQL to stdout."""
     context.configure(
-        url=_database_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+        url=_database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -36,7 +36,9 @@ class DeliveryStatus(enum.StrEnum):
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class Conversation(Base):

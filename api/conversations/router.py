@@ -37,6 +37,7 @@ def checked_webhook_message(body: RestWebhookIn, settings: SettingsDep) -> RestW
     _within_limits(body.as_message(), settings)
     return body
 
+
 ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
     422: {"description": "Invalid input: `detail` says which field and why, `message` in French."},
     503: {"description": "Rasa did not answer; the user's message is stored (`message_id`)."},

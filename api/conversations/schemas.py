@@ -45,18 +45,22 @@ def _error(field: str, kind: str, message: str, **ctx: int) -> dict[str, Any]:
 def limit_errors(message: "MessageCreate", settings: Settings) -> list[dict[str, Any]]:
     """Return the errors of a message that exceeds the configured limits."""
     errors = []
-    if message.text is not None and len(message.text) > settings.max_text_length:
+    length, limit = len(message.text or ""), settings.max_text_length
+    if length > limit:
         errors.append(
             _error(
-                "text", "text_too_long",
-                f"text is {len(message.text)} characters long; the limit is {settings.max_text_length}",
-                length=len(message.text), max_length=settings.max_text_length,
+                "text",
+                "text_too_long",
+                f"text is {length} characters long; the limit is {limit}",
+                length=length,
+                max_length=limit,
             )
         )
     if message.payload is not None and len(message.payload) > settings.max_payload_length:
         errors.append(
             _error(
-                "payload", "payload_invalid",
+                "payload",
+                "payload_invalid",
                 f"payload is longer than {settings.max_payload_length} characters",
                 max_length=settings.max_payload_length,
             )
@@ -65,9 +69,11 @@ def limit_errors(message: "MessageCreate", settings: Settings) -> list[dict[str,
     if size > settings.max_metadata_bytes:
         errors.append(
             _error(
-                "metadata", "metadata_too_large",
+                "metadata",
+                "metadata_too_large",
                 f"metadata is {size} bytes; the limit is {settings.max_metadata_bytes}",
-                size=size, max_bytes=settings.max_metadata_bytes,
+                size=size,
+                max_bytes=settings.max_metadata_bytes,
             )
         )
     return errors

@@ -8,7 +8,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
-PLACEHOLDER_SECRET = "dev-only-change-me"  # noqa: S105 - refused outside development
+PLACEHOLDER_SECRET = "dev-only-change-me"
 
 
 class Settings(BaseSettings):

@@ -33,4 +33,6 @@ async def list_domains(domains: DomainsDep) -> list[DomainRead]:
 )
 async def get_domain(domain_id: str, domains: DomainsDep) -> DomainRead:
     """Return one domain of the menu."""
-    return DomainRead.model_validate(service.get_domain_or_raise(domains=domains, domain_id=domain_id))
+    return DomainRead.model_validate(
+        service.get_domain_or_raise(domains=domains, domain_id=domain_id)
+    )

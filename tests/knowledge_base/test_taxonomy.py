@@ -30,7 +30,10 @@ def test_every_domain_is_an_intent_of_the_rasa_domain() -> None:
     ("content", "expected"),
     [
         ("domains: []", "at least 1 item"),
-        ("domains:\n  - id: a\n    label: A\n    intro: x\n  - id: a\n    label: B\n    intro: y", "duplicate domain ids ['a']"),
+        (
+            "domains:\n  - id: a\n    label: A\n    intro: x\n  - id: a\n    label: B\n    intro: y",
+            "duplicate domain ids ['a']",
+        ),
         ("domains:\n  - id: Bad-Id\n    label: A\n    intro: x", "id"),
         ("domains:\n  - id: a\n    intro: x", "label"),
         ("domains: [unclosed", "while parsing"),

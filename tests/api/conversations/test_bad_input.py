@@ -45,18 +45,38 @@ async def test_conversation_id_pattern_error_is_precise(offline_client: httpx.As
 @pytest.mark.parametrize(
     ("body", "error_type", "french"),
     [
-        ({"text": "x" * 5001}, "text_too_long", "Votre message est trop long (5000 caractères au maximum)."),
+        (
+            {"text": "x" * 5001},
+            "text_too_long",
+            "Votre message est trop long (5000 caractères au maximum).",
+        ),
         ({"text": ""}, "text_empty", "Votre message est vide."),
         ({"text": " \n\t "}, "text_empty", "Votre message est vide."),
-        ({"text": "abc\x00def"}, "text_binary", "Votre message contient des caractères non imprimables."),
-        ({"text": "\x01\x02\x03\xff"}, "text_binary", "Votre message contient des caractères non imprimables."),
+        (
+            {"text": "abc\x00def"},
+            "text_binary",
+            "Votre message contient des caractères non imprimables.",
+        ),
+        (
+            {"text": "\x01\x02\x03\xff"},
+            "text_binary",
+            "Votre message contient des caractères non imprimables.",
+        ),
         ({}, "text_or_payload", "Envoyez soit un texte, soit le choix d'un bouton."),
-        ({"text": "a", "payload": "/greet"}, "text_or_payload", "Envoyez soit un texte, soit le choix d'un bouton."),
+        (
+            {"text": "a", "payload": "/greet"},
+            "text_or_payload",
+            "Envoyez soit un texte, soit le choix d'un bouton.",
+        ),
         ({"payload": "greet"}, "payload_invalid", "Le choix envoyé n'est pas valide."),
         ({"payload": "/" + "a" * 600}, "payload_invalid", "Le choix envoyé n'est pas valide."),
         ({"text": 123}, "string_type", "Un texte était attendu."),
         ({"text": ["a"]}, "string_type", "Un texte était attendu."),
-        ({"text": "a", "metadata": {"k": "v" * 5000}}, "metadata_too_large", "Les informations de profil envoyées sont trop volumineuses."),
+        (
+            {"text": "a", "metadata": {"k": "v" * 5000}},
+            "metadata_too_large",
+            "Les informations de profil envoyées sont trop volumineuses.",
+        ),
         ({"text": "a", "unknown": 1}, "extra_forbidden", "La requête contient un champ inconnu."),
     ],
 )
@@ -75,7 +95,9 @@ async def test_text_of_exactly_the_limit_is_accepted_by_validation(
 ) -> None:
     client = await make_client(rasa_url=unused_url, rasa_timeout_seconds=1)
 
-    response = await client.post(f"/api/v1/conversations/{VALID_ID}/messages", json={"text": "é" * 5000})
+    response = await client.post(
+        f"/api/v1/conversations/{VALID_ID}/messages", json={"text": "é" * 5000}
+    )
 
     assert response.status_code == 503  # valid, stored, then Rasa is down
 
@@ -83,7 +105,9 @@ async def test_text_of_exactly_the_limit_is_accepted_by_validation(
 async def test_text_limit_is_configurable(make_client: ClientFactory, unused_url: str) -> None:
     client = await make_client(rasa_url=unused_url, max_text_length=10)
 
-    response = await client.post(f"/api/v1/conversations/{VALID_ID}/messages", json={"text": "x" * 11})
+    response = await client.post(
+        f"/api/v1/conversations/{VALID_ID}/messages", json={"text": "x" * 11}
+    )
 
     assert response.status_code == 422
     assert response.json()["message"] == "Votre message est trop long (10 caractères au maximum)."

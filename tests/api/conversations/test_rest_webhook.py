@@ -8,7 +8,9 @@ import httpx
 async def test_webhook_answers_in_rasa_rest_format(client: httpx.AsyncClient) -> None:
     sender = uuid.uuid4().hex
 
-    response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "bonjour"})
+    response = await client.post(
+        "/webhooks/rest/webhook", json={"sender": sender, "message": "bonjour"}
+    )
 
     assert response.status_code == 200
     [greeting] = response.json()
@@ -22,7 +24,9 @@ async def test_webhook_payload_message_is_a_button_click(client: httpx.AsyncClie
     sender = uuid.uuid4().hex
     await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "/greet"})
 
-    response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "/fsd"})
+    response = await client.post(
+        "/webhooks/rest/webhook", json={"sender": sender, "message": "/fsd"}
+    )
 
     [answer] = response.json()
     assert "CCA" in answer["text"]

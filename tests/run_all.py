@@ -1,0 +1,75 @@
+"""Run every test suite of the project, in order, and report each one; exit 1 if any failed."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+API = ROOT / ".venv-api" / "bin"
+BOT = ROOT / ".venv-bot" / "bin"
+RESULTS = ROOT / "var" / "test-results"
+
+SUITES: list[tuple[str, list[list[str]]]] = [
+    (
+        "lint: ruff and mypy",
+        [[f"{API}/ruff", "check", "."], [f"{API}/ruff", "format", "--check", "."], [f"{API}/mypy"]],
+    ),
+    ("Rasa training data validation", [[f"{BOT}/rasa", "data", "validate", "--fail-on-warnings"]]),
+    ("action tests (Python 3.10)", [[f"{BOT}/python", "-m", "pytest", "-q", "tests/actions"]]),
+    (
+        "Rasa test stories",
+        [
+            [
+                f"{BOT}/rasa",
+                "test",
+                "core",
+                "--model",
+                "models/current.tar.gz",
+                "--stories",
+                "tests/stories",
+                "--fail-on-prediction-errors",
+                "--out",
+                str(RESULTS / "stories"),
+            ]
+        ],
+    ),
+    (
+        "API, knowledge base and browser tests (Python 3.12)",
+        [
+            [
+                f"{API}/python",
+                "-m",
+                "pytest",
+                "-q",
+                "tests/api",
+                "tests/knowledge_base",
+                "tests/browser",
+            ]
+        ],
+    ),
+]
+
+
+def run_suite(commands: list[list[str]]) -> bool:
+    """Run a suite's commands in order; return whether all succeeded."""
+    return all(subprocess.run(command, cwd=ROOT).returncode == 0 for command in commands)
+
+
+def main() -> int:
+    """Run every suite, print a summary, return the exit code."""
+    outcomes: list[tuple[str, bool, float]] = []
+    for number, (name, commands) in enumerate(SUITES, start=1):
+        print(f"\n==> [{number}/{len(SUITES)}] {name}", flush=True)
+        started = time.monotonic()
+        outcomes.append((name, run_suite(commands), time.monotonic() - started))
+    print("\n==> Summary")
+    for name, passed, seconds in outcomes:
+        print(f"  {'ok    ' if passed else 'FAILED'} {name} ({seconds:.0f} s)")
+    failed = sum(not passed for _, passed, _ in outcomes)
+    print(f"suites: {len(outcomes) - failed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
