@@ -83,12 +83,44 @@ class Stack:
         path.write_text(
             f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
             "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
-            f'  db: "{self.workdir / "tracker.db"}"\n'
+            f'  db: "{self.tracker_db}"\n'
         )
         return path
 
+    def _spawn_rasa(self) -> None:
+        self._spawn(
+            "rasa",
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                str(self._endpoints_file()),
+            ],
+            {**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start it again on the same port and tracker store."""
+        process = self.processes.pop("rasa")
+        process.terminate()
+        process.wait(timeout=30)
+        self._spawn_rasa()
+        wait_until(f"{self.rasa_url}/", timeout=START_TIMEOUT_SECONDS, processes=self.processes)
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.workdir / "tracker.db"
+
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log = (self.workdir / f"{name}.log").open("wb")
+        log = (self.workdir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
