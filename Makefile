@@ -12,7 +12,7 @@ API := .venv-api
 DSFR := node_modules/@gouvfr/dsfr/dist/dsfr.min.css
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install system-deps model db run test lint format bench lock clean
+.PHONY: help install system-deps model db run test lint format bench bench-matcher lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ format: $(API)/.installed ## Format the code with ruff
 
 bench: install model db ## Load test of the public conversation endpoint
 	$(API)/bin/python -m tests.bench.conversation
+
+bench-matcher: $(API)/.installed ## Matcher latency and memory at 1k, 10k and 100k error messages
+	$(API)/bin/python -m tests.bench.matcher
 
 lock: | $(UV) ## Re-resolve requirements/*.lock from pyproject.toml
 	$(UV) pip compile --quiet --no-header --python-version 3.10 --python-platform x86_64-unknown-linux-gnu pyproject.toml --group bot --group bot-dev -o requirements/bot.lock

@@ -16,8 +16,9 @@ from knowledge_base.normalize import VAR, normalize
 from knowledge_base.schema import Entry
 
 MAX_QUERY_CHARS = 2000  # bounded work per request, whatever the paste's length
-FULL_SCAN_UP_TO = 2000  # documents; beyond, trigram blocking picks the candidates
-BLOCK_CANDIDATES = 150
+FULL_SCAN_UP_TO = 200  # documents; beyond, trigram blocking picks the candidates
+BLOCK_CANDIDATES = 64
+COMMON_TRIGRAM_SHARE = 0.05  # trigrams in more documents than this carry little information
 MIN_WORDS = 2
 
 
@@ -124,9 +125,13 @@ class Matcher:
         """Return the documents worth scoring, or None to score them all."""
         if not self._postings:
             return None
-        grams = [g for g in _trigrams(query) if g in self._postings]
-        if not grams:
+        known = sorted(
+            (g for g in _trigrams(query) if g in self._postings), key=self._idf.__getitem__
+        )
+        if not known:
             return []
+        common = COMMON_TRIGRAM_SHARE * len(self.normalized)
+        grams = [g for g in known if len(self._postings[g]) <= common] or known[-8:]
         ids = np.concatenate([self._postings[g] for g in grams])
         weights = np.concatenate(
             [np.full(len(self._postings[g]), self._idf[g], dtype=np.float32) for g in grams]
