@@ -12,7 +12,7 @@ API := .venv-api
 DSFR := node_modules/@gouvfr/dsfr/dist/dsfr.min.css
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install system-deps model db run test lint format bench bench-matcher lock clean
+.PHONY: help install system-deps model db run test lint format bench bench-matcher kb-export lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,9 +51,13 @@ system-deps: ## Install the Debian packages the browser tests need (chromium)
 model: $(BOT)/.installed ## Train the Rasa model if its inputs changed
 	$(BOT)/bin/python -m bot.train
 
-db: $(API)/.installed ## Apply the database migrations
+db: $(API)/.installed ## Apply the database migrations and load the knowledge base
 	@echo "==> Database migrations"
 	$(API)/bin/alembic upgrade head
+	$(API)/bin/python -m api.knowledge.cli load
+
+kb-export: $(API)/.installed ## Write the database's knowledge entries back to knowledge_base/entries/
+	$(API)/bin/python -m api.knowledge.cli export
 
 run: install model db ## Start Rasa, the action server and the API; print the URL
 	@echo "==> Starting Rasa, the action server and the API (Ctrl-C stops them all)"

@@ -4,8 +4,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth import service as auth_service
+from api.auth.models import Role, User
+from api.auth.service import AuthenticationError
 from api.conversations.schemas import CONVERSATION_ID_PATTERN
 from api.core.config import Settings
 from api.core.rasa import RasaClient
@@ -27,6 +31,7 @@ def _settings(request: Request) -> Settings:
 
 
 SessionDep = Annotated[AsyncSession, Depends(_db_session)]
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
 RasaDep = Annotated[RasaClient, Depends(_rasa)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ConversationIdPath = Annotated[
@@ -37,3 +42,28 @@ ConversationIdPath = Annotated[
         examples=["3f2c9a7e5b1d4c8f"],
     ),
 ]
+
+
+async def _current_user(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    db_session: SessionDep,
+    settings: SettingsDep,
+) -> User:
+    if credentials is None:
+        raise AuthenticationError("missing bearer token", "Vous devez vous identifier.")
+    return await auth_service.user_from_token(
+        db_session=db_session,
+        secret=settings.secret_key.get_secret_value(),
+        token=credentials.credentials,
+        max_age_seconds=settings.token_max_age_seconds,
+    )
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def _current_admin(user: CurrentUser) -> User:
+    return auth_service.require_role(user, Role.ADMIN)
+
+
+CurrentAdmin = Annotated[User, Depends(_current_admin)]

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.auth.router import router as auth_router
 from api.conversations.router import router as conversations_router
 from api.core.config import Settings, get_settings
 from api.core.db import create_engine, create_session_factory
@@ -15,7 +16,9 @@ from api.core.errors import install_error_handlers
 from api.core.limits import BodySizeLimit
 from api.core.rasa import RasaClient
 from api.health.router import router as health_router
+from api.knowledge.router import admin_router as knowledge_admin_router
 from api.knowledge.router import router as knowledge_router
+from api.knowledge.service import MatcherIndex
 from api.web.router import router as web_router
 from knowledge_base.taxonomy import load_domains
 
@@ -34,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.domains = load_domains(settings.domains_file)
+        app.state.matcher_index = MatcherIndex()
         app.state.rasa = RasaClient(
             base_url=settings.rasa_url,
             timeout_seconds=settings.rasa_timeout_seconds,
@@ -53,7 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    for router in (conversations_router, knowledge_router, health_router, web_router):
+    for router in (
+        conversations_router,
+        knowledge_router,
+        knowledge_admin_router,
+        auth_router,
+        health_router,
+        web_router,
+    ):
         app.include_router(router)
     if settings.dsfr_dir.is_dir():
         app.mount("/static/dsfr", StaticFiles(directory=settings.dsfr_dir), name="dsfr")

@@ -1,5 +1,14 @@
 """Import every domain's models so that Base.metadata knows all tables (for Alembic)."""
 
+from api.auth.models import User
 from api.conversations.models import Conversation, Message
+from api.knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeText
 
-__all__ = ["Conversation", "Message"]
+__all__ = [
+    "Conversation",
+    "KnowledgeEntry",
+    "KnowledgeRevision",
+    "KnowledgeText",
+    "Message",
+    "User",
+]

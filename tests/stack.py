@@ -129,6 +129,9 @@ class Stack:
         """Migrate the database, start the three processes and wait until healthy."""
         env = self.api_env()
         subprocess.run([str(API_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [str(API_BIN / "python"), "-m", "api.knowledge.cli", "load"], cwd=ROOT, env=env, check=True
+        )
         bot_env = {**os.environ, "ASSISTANT_API_URL": self.api_url}
         self._spawn(
             "rasa",

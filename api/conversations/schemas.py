@@ -10,23 +10,12 @@ from pydantic_core import PydanticCustomError
 
 from api.conversations.models import ConversationStatus, Sender
 from api.core.config import Settings
+from api.core.text import clean_text, text_length_errors
 
 CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
 ConversationId = Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)]
 
-# C0 control characters other than tab, line feed and carriage return: binary, not text.
-_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PAYLOAD = re.compile(r"^/[A-Za-z0-9_]+(\{.*\})?$", re.DOTALL)
-
-
-def clean_text(value: str) -> str:
-    """Return the text stripped, or raise a validation error naming what is wrong."""
-    if _BINARY.search(value):
-        raise PydanticCustomError("text_binary", "text contains control characters (binary data)")
-    stripped = value.strip()
-    if not stripped:
-        raise PydanticCustomError("text_empty", "text is empty or only whitespace")
-    return stripped
 
 
 def clean_payload(value: str) -> str:
@@ -44,18 +33,7 @@ def _error(field: str, kind: str, message: str, **ctx: int) -> dict[str, Any]:
 
 def limit_errors(message: "MessageCreate", settings: Settings) -> list[dict[str, Any]]:
     """Return the errors of a message that exceeds the configured limits."""
-    errors = []
-    length, limit = len(message.text or ""), settings.max_text_length
-    if length > limit:
-        errors.append(
-            _error(
-                "text",
-                "text_too_long",
-                f"text is {length} characters long; the limit is {limit}",
-                length=length,
-                max_length=limit,
-            )
-        )
+    errors = text_length_errors(message.text or "", settings.max_text_length)
     if message.payload is not None and len(message.payload) > settings.max_payload_length:
         errors.append(
             _error(

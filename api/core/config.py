@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8000"
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
 
+    token_max_age_seconds: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
     rasa_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     rasa_max_in_flight: int = Field(default=8, ge=1, le=1000)
     health_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
