@@ -19,6 +19,8 @@ from api.health.router import router as health_router
 from api.knowledge.router import admin_router as knowledge_admin_router
 from api.knowledge.router import router as knowledge_router
 from api.knowledge.service import MatcherIndex
+from api.review.router import admin_router as review_admin_router
+from api.review.router import router as review_router
 from api.web.router import router as web_router
 from knowledge_base.taxonomy import load_domains
 
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge_router,
         knowledge_admin_router,
         auth_router,
+        review_router,
+        review_admin_router,
         health_router,
         web_router,
     ):

@@ -3,6 +3,7 @@
 from api.auth.models import User
 from api.conversations.models import Conversation, Message
 from api.knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeText
+from api.review.models import UnansweredMessage
 
 __all__ = [
     "Conversation",
@@ -10,5 +11,6 @@ __all__ = [
     "KnowledgeRevision",
     "KnowledgeText",
     "Message",
+    "UnansweredMessage",
     "User",
 ]

@@ -130,7 +130,10 @@ class Stack:
         env = self.api_env()
         subprocess.run([str(API_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True)
         subprocess.run(
-            [str(API_BIN / "python"), "-m", "api.knowledge.cli", "load"], cwd=ROOT, env=env, check=True
+            [str(API_BIN / "python"), "-m", "api.knowledge.cli", "load"],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         bot_env = {**os.environ, "ASSISTANT_API_URL": self.api_url}
         self._spawn(
