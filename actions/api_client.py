@@ -27,13 +27,16 @@ class ApiClient:
             self._http = httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout)
         return self._http
 
-    async def _get(self, path: str) -> Any:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = await self._client().get(path)
+            response = await self._client().request(method, path, **kwargs)
             response.raise_for_status()
             return response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise ApiUnavailable(f"GET {path}: {exc}") from exc
+            raise ApiUnavailable(f"{method} {path}: {exc}") from exc
+
+    async def _get(self, path: str, **params: str) -> Any:
+        return await self._request("GET", path, params=params or None)
 
     async def domains(self) -> List[Dict[str, str]]:
         """Return the domains of the menu, in order."""
@@ -42,6 +45,31 @@ class ApiClient:
     async def domain(self, domain_id: str) -> Dict[str, str]:
         """Return one domain with its introduction."""
         return dict(await self._get(f"/api/v1/kb/domains/{domain_id}"))
+
+    async def match(self, text: str) -> Dict[str, Any]:
+        """Match a pasted error message: {"match": M or None, "candidates": [M...]}."""
+        return dict(await self._request("POST", "/api/v1/kb/match", json={"text": text}))
+
+    async def entry(self, entry_id: str) -> Optional[Dict[str, Any]]:
+        """Return an active knowledge entry, or None if it does not exist (any more)."""
+        try:
+            return dict(await self._get(f"/api/v1/kb/entries/{entry_id}"))
+        except ApiUnavailable as exc:
+            if "404" in str(exc):
+                return None
+            raise
+
+    async def entries(
+        self, domain: Optional[str] = None, kind: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
+        """Return the active entries of a domain and/or a kind."""
+        params = {k: v for k, v in {"domain": domain, "kind": kind}.items() if v}
+        return list(await self._get("/api/v1/kb/entries", **params))
+
+    async def log_unanswered(self, conversation_id: str, text: str, reason: str) -> None:
+        """Put a message the bot could not answer in the review queue."""
+        body = {"conversation_id": conversation_id, "text": text, "reason": reason}
+        await self._request("POST", "/api/v1/review/unanswered", json=body)
 
 
 api = ApiClient()

@@ -3,11 +3,12 @@
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, Restarted
+from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
+from actions.knowledge import payload
 
 
 async def menu_buttons() -> List[Dict[str, str]]:
@@ -38,8 +39,29 @@ class ActionShowMenu(Action):
         return []
 
 
+MAX_TOPICS = 10
+INCIDENTS = "incidents_majeurs"
+
+
+async def domain_buttons(domain_id: str) -> List[Dict[str, str]]:
+    """Return the domain's topics; for major incidents, the domains that have some."""
+    if domain_id == INCIDENTS:
+        incidents = await api_client.api.entries(kind="major_incident")
+        labels = {d["id"]: d["label"] for d in await api_client.api.domains()}
+        domains = list(dict.fromkeys(e["domain"] for e in incidents))
+        return [
+            {"title": labels.get(d, d), "payload": payload("list_incidents", domain_id=d)}
+            for d in domains
+        ]
+    entries = await api_client.api.entries(domain=domain_id)
+    return [
+        {"title": e["title"], "payload": payload("open_entry", entry_id=e["id"])}
+        for e in entries[:MAX_TOPICS]
+    ]
+
+
 class ActionAnswerDomain(Action):
-    """Answer a domain intent with the domain's introduction."""
+    """Answer a domain intent with the domain's introduction and its topics as buttons."""
 
     def name(self) -> Text:
         return "action_answer_domain"
@@ -47,14 +69,15 @@ class ActionAnswerDomain(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        domain_id = tracker.latest_message.get("intent", {}).get("name")
+        domain_id = str(tracker.latest_message.get("intent", {}).get("name"))
         try:
-            answer = await api_client.api.domain(str(domain_id))
+            answer = await api_client.api.domain(domain_id)
+            buttons = await domain_buttons(domain_id)
         except ApiUnavailable:
             dispatcher.utter_message(response="utter_api_unavailable")
             return []
-        dispatcher.utter_message(text=answer["intro"])
-        return []
+        dispatcher.utter_message(text=answer["intro"], buttons=buttons)
+        return [SlotSet("misunderstandings", 0.0)]
 
 
 class ActionRestart(Action):

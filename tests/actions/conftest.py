@@ -16,6 +16,42 @@ TRACKERS = Path(__file__).resolve().parents[1] / "data" / "trackers"
 DOMAINS: List[Dict[str, str]] = [
     {"id": "connexion", "label": "Connexion", "intro": "Connexion : accès, mot de passe."},
     {"id": "fsd", "label": "Fiche service desk (FSD)", "intro": "Seul le CCA crée une FSD."},
+    {"id": "ej", "label": "Engagement juridique (EJ)", "intro": "EJ."},
+]
+REPORT_ENTRY: Dict[str, Any] = {
+    "id": "ej-report",
+    "title": "Poste de pièce pas encore reporté",
+    "domain": "ej",
+    "answer": "La réponse dépend de la modification.",
+    "buttons": [],
+    "incident": None,
+    "follow_up": {
+        "question": "Quelle est la modification apportée sur l'EJ ?",
+        "options": [
+            {
+                "label": "Abonnement d'un poste",
+                "answer": "Créez un nouveau poste.",
+                "buttons": [{"title": "FSD", "entry_id": "fsd-creation"}],
+            },
+            {"label": "Ajout d'un tiers", "answer": "Créez une fiche.", "buttons": []},
+        ],
+    },
+}
+CANDIDATES = [
+    {
+        "entry_id": "ej-cf",
+        "title": "CF inexistant",
+        "domain": "ej",
+        "matched_error_message": "Centre financier {cf} inexistant",
+        "score": 80.0,
+    },
+    {
+        "entry_id": "ej-cf2",
+        "title": "CF hors périmètre",
+        "domain": "ej",
+        "matched_error_message": "Ctre financier {cf} n'existe pas",
+        "score": 78.0,
+    },
 ]
 
 
@@ -42,6 +78,12 @@ def api_mock() -> Iterator[respx.MockRouter]:
         mock.get("/api/v1/kb/domains").respond(json=DOMAINS)
         for item in DOMAINS:
             mock.get(f"/api/v1/kb/domains/{item['id']}").respond(json=item)
+        mock.get("/api/v1/kb/entries/ej-report").respond(json=REPORT_ENTRY)
+        mock.get("/api/v1/kb/entries/gone").respond(
+            status_code=404, json={"detail": "x", "message": "y"}
+        )
+        mock.get("/api/v1/kb/entries").respond(json=[REPORT_ENTRY])
+        mock.post("/api/v1/review/unanswered").respond(status_code=201, json={})
         yield mock
 
 
@@ -67,6 +109,26 @@ def tracker_new_conversation() -> Tracker:
             "sender_id": "tracker_new_01",
             "slots": {},
             "latest_message": {"text": "bonjour", "intent": {"name": "greet"}, "entities": []},
+            "events": [],
+            "paused": False,
+            "active_loop": {},
+        }
+    )
+
+
+def tracker_with(
+    text: str, intent: str, slots: Dict[str, Any], entities: List[Dict[str, Any]] = ()
+) -> Tracker:  # type: ignore[assignment]
+    """A tracker whose latest message has this text, intent, entities and slots."""
+    return Tracker.from_dict(
+        {
+            "sender_id": "tracker_knowledge_01",
+            "slots": slots,
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent},
+                "entities": list(entities),
+            },
             "events": [],
             "paused": False,
             "active_loop": {},

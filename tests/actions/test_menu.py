@@ -4,10 +4,11 @@ from typing import Any, Dict
 
 import respx
 from rasa_sdk import Tracker
-from rasa_sdk.events import Restarted
+from rasa_sdk.events import Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.menu import ActionAnswerDomain, ActionRestart, ActionShowMenu
+from tests.actions.conftest import tracker_with
 
 
 async def test_menu_greets_with_one_button_per_domain(
@@ -24,6 +25,7 @@ async def test_menu_greets_with_one_button_per_domain(
     assert message["buttons"] == [
         {"title": "Connexion", "payload": "/connexion"},
         {"title": "Fiche service desk (FSD)", "payload": "/fsd"},
+        {"title": "Engagement juridique (EJ)", "payload": "/ej"},
     ]
 
 
@@ -48,9 +50,35 @@ async def test_domain_answer_is_the_domain_introduction(
 ) -> None:
     events = await ActionAnswerDomain().run(dispatcher, tracker_menu_click_connexion, domain)
 
-    assert events == []
-    assert [m["text"] for m in dispatcher.messages] == ["Connexion : accès, mot de passe."]
-    assert api_mock.calls.last.request.url.path == "/api/v1/kb/domains/connexion"
+    assert events == [SlotSet("misunderstandings", 0.0)]
+    [message] = dispatcher.messages
+    assert message["text"] == "Connexion : accès, mot de passe."
+    assert message["buttons"] == [
+        {
+            "title": "Poste de pièce pas encore reporté",
+            "payload": '/open_entry{"entry_id": "ej-report"}',
+        }
+    ]
+    assert api_mock.calls.last.request.url.params["domain"] == "connexion"
+
+
+async def test_major_incidents_ask_for_the_domain_of_the_anomaly(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    tracker = tracker_with("/incidents_majeurs", "incidents_majeurs", {})
+    api_mock.get("/api/v1/kb/domains/incidents_majeurs").respond(
+        json={
+            "id": "incidents_majeurs",
+            "label": "Incidents majeurs",
+            "intro": "Anomalies connues.",
+        }
+    )
+
+    await ActionAnswerDomain().run(dispatcher, tracker, domain)
+
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "Engagement juridique (EJ)", "payload": '/list_incidents{"domain_id": "ej"}'}
+    ]
 
 
 async def test_domain_answer_says_when_the_knowledge_base_is_unreachable(
@@ -75,4 +103,4 @@ async def test_restart_resets_and_shows_the_menu(
     assert events == [Restarted()]
     [message] = dispatcher.messages
     assert message["response"] == "utter_restart"
-    assert len(message["buttons"]) == 2
+    assert len(message["buttons"]) == 3

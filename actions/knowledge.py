@@ -1,0 +1,255 @@
+"""Pasted error messages, knowledge entries, follow-up questions and major incidents."""
+
+import contextlib
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import api_client
+from actions.api_client import ApiUnavailable
+
+MAX_LISTED = 12
+
+
+def payload(intent: str, **entities: str) -> str:
+    """Return a button payload that triggers an intent with entities."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def shown_message(canonical: str) -> str:
+    """Show a canonical error message as IZIA does: variable parts as XXX."""
+    return re.sub(r"\{[a-z_]+\}", "XXX", canonical)
+
+
+def misunderstood(tracker: Tracker) -> SlotSet:
+    """Count one more misunderstanding."""
+    return SlotSet("misunderstandings", float(tracker.get_slot("misunderstandings") or 0) + 1)
+
+
+def utter_entry(dispatcher: CollectingDispatcher, entry: Dict[str, Any], from_error: bool) -> None:
+    """Utter an entry's answer, its buttons, its follow-up question, and the restart reminder."""
+    text = entry["answer"]
+    incident = entry.get("incident")
+    if incident:
+        text = f"Anomalie connue : {entry['title']}\nStatut : {incident['status']}\n\n{text}"
+    buttons = [
+        {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
+        for b in entry.get("buttons") or []
+    ]
+    dispatcher.utter_message(text=text, buttons=buttons)
+    follow_up = entry.get("follow_up")
+    if follow_up:
+        options = [
+            {
+                "title": o["label"],
+                "payload": payload("choose_option", entry_id=entry["id"], option=str(i)),
+            }
+            for i, o in enumerate(follow_up["options"])
+        ]
+        dispatcher.utter_message(text=follow_up["question"], buttons=options)
+    elif from_error:
+        dispatcher.utter_message(response="utter_new_error_new_conversation")
+
+
+async def not_recognized(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, reason: str
+) -> List[EventType]:
+    """Say the message is not recognised, log it for review, count a misunderstanding."""
+    dispatcher.utter_message(response="utter_error_not_recognized")
+    # The answer matters more than the log; api/ being down is reported by its health check.
+    with contextlib.suppress(ApiUnavailable):
+        await api_client.api.log_unanswered(tracker.sender_id, text, reason)
+    return [misunderstood(tracker)]
+
+
+class ActionMatchError(Action):
+    """Send a pasted error message to the matcher and answer, ask, or say it is unknown."""
+
+    def name(self) -> Text:
+        return "action_match_error"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        try:
+            result = await api_client.api.match(text)
+            if result["match"]:
+                entry = await api_client.api.entry(result["match"]["entry_id"])
+                if entry:
+                    utter_entry(dispatcher, entry, from_error=True)
+                    return [
+                        SlotSet("error_text", text),
+                        SlotSet("entry_id", entry["id"]),
+                        SlotSet("misunderstandings", 0.0),
+                    ]
+            candidates = result["candidates"]
+            if not candidates:
+                return [SlotSet("error_text", text)] + await not_recognized(
+                    dispatcher, tracker, text, "unknown_error_message"
+                )
+            labels = {d["id"]: d["label"] for d in await api_client.api.domains()}
+        except ApiUnavailable:
+            dispatcher.utter_message(response="utter_api_unavailable")
+            return []
+        domains = list(dict.fromkeys(c["domain"] for c in candidates))
+        buttons = [
+            {"title": labels.get(d, d), "payload": payload("choose_error_domain", domain_id=d)}
+            for d in domains
+        ]
+        dispatcher.utter_message(response="utter_ask_error_domain", buttons=buttons)
+        return [SlotSet("error_text", text), SlotSet("candidates", candidates)]
+
+
+class ActionListDomainErrors(Action):
+    """List the candidate error messages of the chosen domain."""
+
+    def name(self) -> Text:
+        return "action_list_domain_errors"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        chosen = tracker.get_slot("domain_id")
+        candidates = [c for c in tracker.get_slot("candidates") or [] if c.get("domain") == chosen]
+        if not candidates:
+            text = tracker.get_slot("error_text") or ""
+            return await not_recognized(dispatcher, tracker, text, "candidate_rejected")
+        buttons = [
+            {
+                "title": shown_message(c["matched_error_message"]),
+                "payload": payload("choose_error", entry_id=c["entry_id"]),
+            }
+            for c in candidates[:MAX_LISTED]
+        ]
+        buttons.append({"title": "Aucun de ces messages", "payload": "/reject_error"})
+        dispatcher.utter_message(
+            text="Lequel de ces messages d'erreur avez-vous ?", buttons=buttons
+        )
+        return []
+
+
+class ActionConfirmError(Action):
+    """Ask the user to confirm the chosen error message (Oui / Non)."""
+
+    def name(self) -> Text:
+        return "action_confirm_error"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        entry_id = tracker.get_slot("entry_id")
+        chosen = next(
+            (c for c in tracker.get_slot("candidates") or [] if c["entry_id"] == entry_id), None
+        )
+        title = shown_message(chosen["matched_error_message"]) if chosen else entry_id
+        buttons = [
+            {"title": "Oui", "payload": payload("confirm_error", entry_id=str(entry_id))},
+            {"title": "Non", "payload": "/reject_error"},
+        ]
+        dispatcher.utter_message(
+            text=f"Votre message d'erreur est-il « {title} » ?", buttons=buttons
+        )
+        return []
+
+
+class ActionAnswerEntry(Action):
+    """Answer with a knowledge entry (a confirmed error message or a button)."""
+
+    def name(self) -> Text:
+        return "action_answer_entry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        entry_id = tracker.get_slot("entry_id")
+        try:
+            entry = await api_client.api.entry(str(entry_id)) if entry_id else None
+        except ApiUnavailable:
+            dispatcher.utter_message(response="utter_api_unavailable")
+            return []
+        if entry is None:
+            dispatcher.utter_message(response="utter_not_understood")
+            return [misunderstood(tracker)]
+        from_error = tracker.latest_message.get("intent", {}).get("name") in (
+            "confirm_error",
+            "affirm",
+        )
+        utter_entry(dispatcher, entry, from_error=from_error)
+        return [SlotSet("misunderstandings", 0.0)]
+
+
+class ActionAnswerOption(Action):
+    """Answer the option the user chose in a follow-up question."""
+
+    def name(self) -> Text:
+        return "action_answer_option"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        entry_id, option = tracker.get_slot("entry_id"), tracker.get_slot("option")
+        try:
+            entry = await api_client.api.entry(str(entry_id)) if entry_id else None
+        except ApiUnavailable:
+            dispatcher.utter_message(response="utter_api_unavailable")
+            return []
+        options = (entry or {}).get("follow_up", {}) or {}
+        choices = options.get("options") or []
+        if not str(option or "").isdigit() or int(str(option)) >= len(choices):
+            dispatcher.utter_message(response="utter_not_understood")
+            return [misunderstood(tracker)]
+        chosen = choices[int(str(option))]
+        buttons = [
+            {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
+            for b in chosen.get("buttons") or []
+        ]
+        dispatcher.utter_message(text=chosen["answer"], buttons=buttons)
+        if tracker.get_slot("error_text"):
+            dispatcher.utter_message(response="utter_new_error_new_conversation")
+        return []
+
+
+class ActionRejectError(Action):
+    """None of the proposed messages is the user's: say so and log it for review."""
+
+    def name(self) -> Text:
+        return "action_reject_error"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = tracker.get_slot("error_text") or tracker.latest_message.get("text") or ""
+        return await not_recognized(dispatcher, tracker, text, "candidate_rejected")
+
+
+class ActionListIncidents(Action):
+    """List the major incidents of a domain."""
+
+    def name(self) -> Text:
+        return "action_list_incidents"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        chosen: Optional[str] = tracker.get_slot("domain_id")
+        try:
+            incidents = await api_client.api.entries(domain=chosen, kind="major_incident")
+        except ApiUnavailable:
+            dispatcher.utter_message(response="utter_api_unavailable")
+            return []
+        if not incidents:
+            dispatcher.utter_message(text="Aucune anomalie connue n'est signalée sur ce domaine.")
+            return []
+        buttons = [
+            {"title": e["title"], "payload": payload("open_entry", entry_id=e["id"])}
+            for e in incidents
+        ]
+        dispatcher.utter_message(
+            text="Les anomalies concernent les sujets suivants :", buttons=buttons
+        )
+        return []

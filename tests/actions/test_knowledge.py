@@ -1,0 +1,163 @@
+"""The pasted-error and knowledge actions."""
+
+from typing import Any, Dict
+
+import respx
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import (
+    ActionAnswerEntry,
+    ActionAnswerOption,
+    ActionConfirmError,
+    ActionListDomainErrors,
+    ActionMatchError,
+    ActionRejectError,
+)
+from tests.actions.conftest import CANDIDATES, tracker_with
+
+PASTE = "Poste de pièce 1508892764/00003 n'a pas encore été reporté dans exercice en cours"
+
+
+async def test_a_confident_match_answers_and_asks_the_follow_up(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock.post("/api/v1/kb/match").respond(
+        json={"match": {"entry_id": "ej-report"}, "candidates": []}
+    )
+
+    events = await ActionMatchError().run(
+        dispatcher, tracker_with(PASTE, "paste_error", {}), domain
+    )
+
+    assert [m["text"] for m in dispatcher.messages] == [
+        "La réponse dépend de la modification.",
+        "Quelle est la modification apportée sur l'EJ ?",
+    ]
+    assert dispatcher.messages[1]["buttons"][0] == {
+        "title": "Abonnement d'un poste",
+        "payload": '/choose_option{"entry_id": "ej-report", "option": "0"}',
+    }
+    assert SlotSet("entry_id", "ej-report") in events
+    assert SlotSet("misunderstandings", 0.0) in events
+
+
+async def test_candidates_ask_for_the_domain(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": CANDIDATES})
+
+    events = await ActionMatchError().run(
+        dispatcher, tracker_with("Centre financier X", "paste_error", {}), domain
+    )
+
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_error_domain"
+    assert message["buttons"] == [
+        {"title": "Engagement juridique (EJ)", "payload": '/choose_error_domain{"domain_id": "ej"}'}
+    ]
+    assert SlotSet("candidates", CANDIDATES) in events
+
+
+async def test_no_candidate_is_said_logged_and_counted(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
+
+    events = await ActionMatchError().run(
+        dispatcher,
+        tracker_with("Fournisseur bloqué", "paste_error", {"misunderstandings": 1.0}),
+        domain,
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_error_not_recognized"]
+    assert SlotSet("misunderstandings", 2.0) in events
+    logged = api_mock.calls.last.request
+    assert logged.url.path == "/api/v1/review/unanswered"
+    assert b'"reason":"unknown_error_message"' in logged.content.replace(b" ", b"")
+
+
+async def test_the_chosen_domain_lists_its_candidate_messages_as_izia_shows_them(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_with(
+        "/choose_error_domain", "choose_error_domain", {"domain_id": "ej", "candidates": CANDIDATES}
+    )
+
+    await ActionListDomainErrors().run(dispatcher, tracker, domain)
+
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == [
+        "Centre financier XXX inexistant",
+        "Ctre financier XXX n'existe pas",
+        "Aucun de ces messages",
+    ]
+
+
+async def test_confirmation_offers_yes_and_no(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_with(
+        "/choose_error", "choose_error", {"entry_id": "ej-cf", "candidates": CANDIDATES}
+    )
+
+    await ActionConfirmError().run(dispatcher, tracker, domain)
+
+    [message] = dispatcher.messages
+    assert message["text"] == "Votre message d'erreur est-il « Centre financier XXX inexistant » ?"
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/confirm_error{"entry_id": "ej-cf"}',
+        "/reject_error",
+    ]
+
+
+async def test_an_option_answers_with_its_buttons_and_the_restart_reminder(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    tracker = tracker_with(
+        "/choose_option",
+        "choose_option",
+        {"entry_id": "ej-report", "option": "0", "error_text": PASTE},
+    )
+
+    await ActionAnswerOption().run(dispatcher, tracker, domain)
+
+    assert dispatcher.messages[0]["text"] == "Créez un nouveau poste."
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "FSD", "payload": '/open_entry{"entry_id": "fsd-creation"}'}
+    ]
+    assert dispatcher.messages[1]["response"] == "utter_new_error_new_conversation"
+
+
+async def test_an_out_of_range_option_is_a_misunderstanding(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    tracker = tracker_with(
+        "/choose_option", "choose_option", {"entry_id": "ej-report", "option": "7"}
+    )
+
+    events = await ActionAnswerOption().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_not_understood"]
+    assert SlotSet("misunderstandings", 1.0) in events
+
+
+async def test_a_retired_entry_is_not_answered(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    events = await ActionAnswerEntry().run(
+        dispatcher, tracker_with("/open_entry", "open_entry", {"entry_id": "gone"}), domain
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_not_understood"]
+    assert SlotSet("misunderstandings", 1.0) in events
+
+
+async def test_rejecting_logs_the_original_paste(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    tracker = tracker_with("/reject_error", "reject_error", {"error_text": "Centre financier X"})
+
+    await ActionRejectError().run(dispatcher, tracker, domain)
+
+    assert b"Centre financier X" in api_mock.calls.last.request.content
+    assert [m["response"] for m in dispatcher.messages] == ["utter_error_not_recognized"]
