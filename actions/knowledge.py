@@ -66,6 +66,36 @@ async def not_recognized(
     return [misunderstood(tracker)]
 
 
+async def answer_from_matcher(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+) -> Optional[List[EventType]]:
+    """Answer a confident match or ask about the candidates; None when nothing matches.
+
+    Raises ApiUnavailable when api/ does not answer.
+    """
+    result = await api_client.api.match(text)
+    if result["match"]:
+        entry = await api_client.api.entry(result["match"]["entry_id"])
+        if entry:
+            utter_entry(dispatcher, entry, from_error=True)
+            return [
+                SlotSet("error_text", text),
+                SlotSet("entry_id", entry["id"]),
+                SlotSet("misunderstandings", 0.0),
+            ]
+    candidates = result["candidates"]
+    if not candidates:
+        return None
+    labels = {d["id"]: d["label"] for d in await api_client.api.domains()}
+    domains = list(dict.fromkeys(c["domain"] for c in candidates))
+    buttons = [
+        {"title": labels.get(d, d), "payload": payload("choose_error_domain", domain_id=d)}
+        for d in domains
+    ]
+    dispatcher.utter_message(response="utter_ask_error_domain", buttons=buttons)
+    return [SlotSet("error_text", text), SlotSet("candidates", candidates)]
+
+
 class ActionMatchError(Action):
     """Send a pasted error message to the matcher and answer, ask, or say it is unknown."""
 
@@ -77,32 +107,37 @@ class ActionMatchError(Action):
     ) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
         try:
-            result = await api_client.api.match(text)
-            if result["match"]:
-                entry = await api_client.api.entry(result["match"]["entry_id"])
-                if entry:
-                    utter_entry(dispatcher, entry, from_error=True)
-                    return [
-                        SlotSet("error_text", text),
-                        SlotSet("entry_id", entry["id"]),
-                        SlotSet("misunderstandings", 0.0),
-                    ]
-            candidates = result["candidates"]
-            if not candidates:
-                return [SlotSet("error_text", text)] + await not_recognized(
-                    dispatcher, tracker, text, "unknown_error_message"
-                )
-            labels = {d["id"]: d["label"] for d in await api_client.api.domains()}
+            events = await answer_from_matcher(dispatcher, tracker, text)
         except ApiUnavailable:
             dispatcher.utter_message(response="utter_api_unavailable")
             return []
-        domains = list(dict.fromkeys(c["domain"] for c in candidates))
-        buttons = [
-            {"title": labels.get(d, d), "payload": payload("choose_error_domain", domain_id=d)}
-            for d in domains
-        ]
-        dispatcher.utter_message(response="utter_ask_error_domain", buttons=buttons)
-        return [SlotSet("error_text", text), SlotSet("candidates", candidates)]
+        if events is not None:
+            return events
+        unknown = await not_recognized(dispatcher, tracker, text, "unknown_error_message")
+        return [SlotSet("error_text", text), *unknown]
+
+
+class ActionHandleFallback(Action):
+    """A message the NLU did not understand: it may still be an error message the matcher knows;
+    otherwise say so, log it for review and count a misunderstanding."""
+
+    def name(self) -> Text:
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        try:
+            events = await answer_from_matcher(dispatcher, tracker, text)
+        except ApiUnavailable:
+            events = None
+        if events is not None:
+            return events
+        dispatcher.utter_message(response="utter_not_understood")
+        with contextlib.suppress(ApiUnavailable):
+            await api_client.api.log_unanswered(tracker.sender_id, text, "not_understood")
+        return [misunderstood(tracker)]
 
 
 class ActionListDomainErrors(Action):

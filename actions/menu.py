@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
-from actions.knowledge import payload
+from actions.knowledge import payload, utter_entry
 
 
 async def menu_buttons() -> List[Dict[str, str]]:
@@ -70,7 +70,14 @@ class ActionAnswerDomain(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         domain_id = str(tracker.latest_message.get("intent", {}).get("name"))
+        text = tracker.latest_message.get("text") or ""
         try:
+            if not text.startswith("/"):  # a typed question may name a knowledge entry
+                result = await api_client.api.match(text)
+                entry = result["match"] and await api_client.api.entry(result["match"]["entry_id"])
+                if entry:
+                    utter_entry(dispatcher, entry, from_error=bool(entry.get("error_messages")))
+                    return [SlotSet("entry_id", entry["id"]), SlotSet("misunderstandings", 0.0)]
             answer = await api_client.api.domain(domain_id)
             buttons = await domain_buttons(domain_id)
         except ApiUnavailable:

@@ -17,7 +17,10 @@ SUITES: list[tuple[str, list[list[str]]]] = [
         [[f"{API}/ruff", "check", "."], [f"{API}/ruff", "format", "--check", "."], [f"{API}/mypy"]],
     ),
     ("Rasa training data validation", [[f"{BOT}/rasa", "data", "validate"]]),
-    ("action tests (Python 3.10)", [[f"{BOT}/python", "-m", "pytest", "-q", "tests/actions"]]),
+    (
+        "action and bot component tests (Python 3.10)",
+        [[f"{BOT}/python", "-m", "pytest", "-q", "tests/actions", "tests/bot"]],
+    ),
     (
         "Rasa test stories",
         [

@@ -10,6 +10,7 @@ from actions.knowledge import (
     ActionAnswerEntry,
     ActionAnswerOption,
     ActionConfirmError,
+    ActionHandleFallback,
     ActionListDomainErrors,
     ActionMatchError,
     ActionRejectError,
@@ -161,3 +162,32 @@ async def test_rejecting_logs_the_original_paste(
 
     assert b"Centre financier X" in api_mock.calls.last.request.content
     assert [m["response"] for m in dispatcher.messages] == ["utter_error_not_recognized"]
+
+
+async def test_fallback_still_answers_an_error_the_matcher_knows(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock.post("/api/v1/kb/match").respond(
+        json={"match": {"entry_id": "ej-report"}, "candidates": []}
+    )
+
+    events = await ActionHandleFallback().run(
+        dispatcher, tracker_with(PASTE, "nlu_fallback", {}), domain
+    )
+
+    assert dispatcher.messages[0]["text"] == "La réponse dépend de la modification."
+    assert SlotSet("misunderstandings", 0.0) in events
+
+
+async def test_fallback_says_not_understood_logs_and_counts(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
+
+    events = await ActionHandleFallback().run(
+        dispatcher, tracker_with("xqzw plouf", "nlu_fallback", {"misunderstandings": 0.0}), domain
+    )
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_not_understood"]
+    assert events == [SlotSet("misunderstandings", 1.0)]
+    assert b'"not_understood"' in api_mock.calls.last.request.content

@@ -104,3 +104,17 @@ async def test_restart_resets_and_shows_the_menu(
     [message] = dispatcher.messages
     assert message["response"] == "utter_restart"
     assert len(message["buttons"]) == 3
+
+
+async def test_a_typed_question_naming_an_entry_gets_that_entry(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock.post("/api/v1/kb/match").respond(
+        json={"match": {"entry_id": "ej-report"}, "candidates": []}
+    )
+    tracker = tracker_with("mon poste d'EJ n'est pas reporté", "ej", {})
+
+    events = await ActionAnswerDomain().run(dispatcher, tracker, domain)
+
+    assert dispatcher.messages[0]["text"] == "La réponse dépend de la modification."
+    assert SlotSet("entry_id", "ej-report") in events

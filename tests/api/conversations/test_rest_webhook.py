@@ -30,9 +30,22 @@ async def test_webhook_payload_message_is_a_button_click(client: httpx.AsyncClie
 
     [answer] = response.json()
     assert "CCA" in answer["text"]
-    assert "buttons" not in answer  # Rasa omits empty buttons
+    assert {
+        "title": "Cycle de vie d'une FSD",
+        "payload": '/open_entry{"entry_id": "fsd-cycle-de-vie"}',
+    } in answer["buttons"]
     transcript = (await client.get(f"/api/v1/conversations/{sender}")).json()
     assert transcript["messages"][2]["text"] == "Fiche service desk (FSD)"
+
+
+async def test_webhook_omits_buttons_when_there_are_none(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/webhooks/rest/webhook", json={"sender": uuid.uuid4().hex, "message": "/thanks"}
+    )
+
+    [answer] = response.json()
+    assert answer["text"] == "Je vous en prie. Avez-vous une autre question ?"
+    assert "buttons" not in answer  # as Rasa's REST channel does
 
 
 async def test_webhook_and_conversation_endpoint_share_the_conversation(

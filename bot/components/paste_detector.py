@@ -1,0 +1,99 @@
+"""Recognise a pasted Chorus error message by its shape, whatever the classifier said.
+
+A paste starts with an error prefix ("Erreur dans le système de gestion", "Message :"), or uses
+Chorus's error wording ("n'existe pas", "non valide", "inexistant"…) with a code or number, or is
+introduced as a message ("j'ai ce message : …"). Questions that merely talk about an error are left
+to the classifier.
+"""
+
+import re
+import unicodedata
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+
+PASTE_INTENT = "paste_error"
+
+_PREFIX = re.compile(
+    r"^\W*(erreur dans le systeme de gestion|erreur systeme|erreur\s*[:.-]"
+    r"|message\s*(n\W*\s*\w+\s*)?[:.-]|message d'?\s?erreur\s*[:.-]|error\s*[:.-])"
+)
+_WORDING = (
+    "n'existe pas",
+    "n existe pas",
+    "inexistant",
+    "non valide",
+    "n'est pas valable",
+    "n est pas valable",
+    "non autoris",
+    "aucune autoris",
+    "interdit",
+    "bloque pour",
+    "n'a pas encore ete",
+    "n a pas encore ete",
+    "est verrouill",
+    "contraintes de securite",
+    "erreur est survenue",
+    "ont ete detectees",
+    "imputations erronees",
+    "est obligatoire",
+    "n'est pas autorise",
+    "n'est pas defini",
+    "non admis",
+    "est inactif",
+    "deja solde",
+    "votre compte est bloque",
+    "est incompatible",
+    "depasse",
+)
+_CODE = re.compile(r"\d{3,}|\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,})+\b|\b(?=[A-Z]*\d)[A-Z0-9]{3,}\b")
+_INTRODUCED = re.compile(r"(message|erreur|obtiens|affiche|j'ai)[^:\n]{0,60}[:\n]")
+_QUESTION_START = re.compile(
+    r"^(je|j'|comment|pourquoi|est-ce|est ce|qu|quel|quelle|quels|quelles|ou|quand|qui|"
+    r"peut|puis|pouvez|avez|a qui|mon|ma|mes)\b"
+)
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def looks_like_paste(text: str) -> bool:
+    """Return whether the text has the shape of a pasted error message."""
+    if not text or text.startswith("/"):
+        return False
+    plain = _plain(text)
+    if _PREFIX.match(plain):
+        return True
+    if not any(w in plain for w in _WORDING):
+        return False
+    if _INTRODUCED.search(plain) or _CODE.search(text):
+        return True
+    return "?" not in plain and not _QUESTION_START.match(plain)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ErrorPasteDetector(GraphComponent):
+    """Set the intent to paste_error for messages shaped like a pasted error message."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ErrorPasteDetector":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text: Optional[str] = message.get("text")
+            if text and looks_like_paste(text):
+                message.set("intent", {"name": PASTE_INTENT, "confidence": 1.0}, add_to_output=True)
+        return messages
