@@ -3,7 +3,7 @@
 import contextlib
 import json
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -192,6 +192,22 @@ class ActionConfirmError(Action):
         return []
 
 
+async def slot_entry(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> Tuple[Optional[Dict[str, Any]], List[EventType]]:
+    """Return the entry named by the entry_id slot, or None with what was said and the events."""
+    entry_id = tracker.get_slot("entry_id")
+    try:
+        entry = await api_client.api.entry(str(entry_id)) if entry_id else None
+    except ApiUnavailable:
+        dispatcher.utter_message(response="utter_api_unavailable")
+        return None, []
+    if entry is None:
+        dispatcher.utter_message(response="utter_not_understood")
+        return None, [misunderstood(tracker)]
+    return entry, []
+
+
 class ActionAnswerEntry(Action):
     """Answer with a knowledge entry (a confirmed error message or a button)."""
 
@@ -201,15 +217,9 @@ class ActionAnswerEntry(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        entry_id = tracker.get_slot("entry_id")
-        try:
-            entry = await api_client.api.entry(str(entry_id)) if entry_id else None
-        except ApiUnavailable:
-            dispatcher.utter_message(response="utter_api_unavailable")
-            return []
+        entry, events = await slot_entry(dispatcher, tracker)
         if entry is None:
-            dispatcher.utter_message(response="utter_not_understood")
-            return [misunderstood(tracker)]
+            return events
         from_error = tracker.latest_message.get("intent", {}).get("name") in (
             "confirm_error",
             "affirm",
@@ -227,18 +237,15 @@ class ActionAnswerOption(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        entry_id, option = tracker.get_slot("entry_id"), tracker.get_slot("option")
-        try:
-            entry = await api_client.api.entry(str(entry_id)) if entry_id else None
-        except ApiUnavailable:
-            dispatcher.utter_message(response="utter_api_unavailable")
-            return []
-        options = (entry or {}).get("follow_up", {}) or {}
-        choices = options.get("options") or []
-        if not str(option or "").isdigit() or int(str(option)) >= len(choices):
+        entry, events = await slot_entry(dispatcher, tracker)
+        if entry is None:
+            return events
+        option = str(tracker.get_slot("option") or "")
+        choices = (entry.get("follow_up") or {}).get("options") or []
+        if not option.isdigit() or int(option) >= len(choices):
             dispatcher.utter_message(response="utter_not_understood")
             return [misunderstood(tracker)]
-        chosen = choices[int(str(option))]
+        chosen = choices[int(option)]
         buttons = [
             {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
             for b in chosen.get("buttons") or []

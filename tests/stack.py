@@ -135,25 +135,8 @@ class Stack:
             env=env,
             check=True,
         )
-        bot_env = {**os.environ, "ASSISTANT_API_URL": self.api_url}
-        self._spawn(
-            "rasa",
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "--model",
-                str(MODEL),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                str(self._endpoints_file()),
-            ],
-            bot_env,
-        )
+        bot_env = {**os.environ, "ASSISTANT_API_URL": self.api_url, "PYTHONWARNINGS": "ignore"}
+        self._spawn_rasa()
         self._spawn(
             "actions",
             [

@@ -58,3 +58,22 @@ def test_page_has_no_serious_accessibility_violation(page: Page, stack: Any) -> 
 
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], results.generate_report()
+
+
+def test_a_pasted_error_gets_its_answer_and_follow_up_buttons(page: Page, stack: Any) -> None:
+    open_chat(page, stack)
+    page.locator("#chat-input").fill(
+        "Erreur dans le système de gestion :\n"
+        "Poste de pièce 1508892764/00003 n'a pas encore été reporté dans exercice en cours"
+    )
+    page.get_by_role("button", name="Envoyer").click()
+
+    expect(page.locator(BOT_TEXTS).last).to_have_text(
+        "Quelle est la modification apportée sur l'EJ ?"
+    )
+    page.get_by_role("button", name="Ajout d'un tiers").click()
+
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("initier une nouvelle conversation")
+    expect(
+        page.get_by_role("button", name="Processus de création d'une Fiche Desk (FSD)")
+    ).to_be_visible()
