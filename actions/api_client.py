@@ -1,12 +1,17 @@
 """The one small client the actions use to talk to api/."""
 
 import os
-from typing import Any, Dict, List, Optional
+import time
+from typing import Any, Dict, List, Optional, Tuple
 
 import httpx
 
 API_URL = os.environ.get("ASSISTANT_API_URL", "http://127.0.0.1:8000")
 TIMEOUT_SECONDS = float(os.environ.get("ASSISTANT_API_TIMEOUT", "5"))
+# Knowledge reads (domains, entries) are cached this long: an edit in the admin API reaches the
+# bot within this delay. 0 disables the cache.
+KB_CACHE_SECONDS = float(os.environ.get("ASSISTANT_KB_CACHE_SECONDS", "10"))
+KB_CACHE_MAX_ITEMS = 2048
 
 
 class ApiUnavailable(Exception):
@@ -16,10 +21,21 @@ class ApiUnavailable(Exception):
 class ApiClient:
     """Calls api/'s knowledge endpoints."""
 
-    def __init__(self, base_url: str = API_URL, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        base_url: str = API_URL,
+        timeout: float = TIMEOUT_SECONDS,
+        cache_seconds: float = KB_CACHE_SECONDS,
+    ) -> None:
         self._base_url = base_url
         self._timeout = timeout
         self._http: Optional[httpx.AsyncClient] = None
+        self.cache_seconds = cache_seconds
+        self._cache: Dict[Tuple[str, str], Tuple[float, Any]] = {}
+
+    def clear_cache(self) -> None:
+        """Forget the cached knowledge reads."""
+        self._cache.clear()
 
     def _client(self) -> httpx.AsyncClient:
         # Created lazily, inside the action server's event loop.
@@ -36,7 +52,18 @@ class ApiClient:
             raise ApiUnavailable(f"{method} {path}: {exc}") from exc
 
     async def _get(self, path: str, **params: str) -> Any:
-        return await self._request("GET", path, params=params or None)
+        """GET a knowledge resource, from the cache when it is fresh enough."""
+        key = (path, repr(sorted(params.items())))
+        now = time.monotonic()
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        data = await self._request("GET", path, params=params or None)
+        if self.cache_seconds > 0:
+            if len(self._cache) >= KB_CACHE_MAX_ITEMS:
+                self._cache.clear()
+            self._cache[key] = (now + self.cache_seconds, data)
+        return data
 
     async def domains(self) -> List[Dict[str, str]]:
         """Return the domains of the menu, in order."""

@@ -50,6 +50,7 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    tracker_store_yaml: str | None = None  # None: the default SQLite tracker store
 
     @property
     def api_url(self) -> str:
@@ -82,8 +83,14 @@ class Stack:
         path = self.workdir / "endpoints.yml"
         path.write_text(
             f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
-            "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
-            f'  db: "{self.tracker_db}"\n'
+            + (
+                self.tracker_store_yaml
+                if self.tracker_store_yaml is not None
+                else (
+                    "tracker_store:\n  type: bot.tracker_store.CachedSQLTrackerStore\n"
+                    f'  dialect: sqlite\n  db: "{self.tracker_db}"\n'
+                )
+            )
         )
         return path
 
@@ -91,7 +98,9 @@ class Stack:
         self._spawn(
             "rasa",
             [
-                str(BOT_BIN / "rasa"),
+                str(BOT_BIN / "python"),
+                "-m",
+                "bot.serve",
                 "run",
                 "--model",
                 str(MODEL),

@@ -9,6 +9,7 @@ import respx
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import api_client
 from actions.api_client import API_URL
 
 TRACKERS = Path(__file__).resolve().parents[1] / "data" / "trackers"
@@ -61,6 +62,14 @@ def load_tracker(name: str) -> Tracker:
     return Tracker.from_dict(state)
 
 
+@pytest.fixture(autouse=True)
+def fresh_kb_cache() -> Iterator[None]:
+    """Each test starts with the action server's knowledge cache empty."""
+    api_client.api.clear_cache()
+    yield
+    api_client.api.clear_cache()
+
+
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
@@ -75,7 +84,7 @@ def domain() -> Dict[str, Any]:
 def api_mock() -> Iterator[respx.MockRouter]:
     """api/ as the actions see it, answering from DOMAINS."""
     with respx.mock(base_url=API_URL, assert_all_called=False) as mock:
-        mock.get("/api/v1/kb/domains").respond(json=DOMAINS)
+        mock.get("/api/v1/kb/domains", name="domains").respond(json=DOMAINS)
         for item in DOMAINS:
             mock.get(f"/api/v1/kb/domains/{item['id']}").respond(json=item)
         mock.get("/api/v1/kb/entries/ej-report").respond(json=REPORT_ENTRY)

@@ -7,8 +7,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import api_client
 from actions.menu import ActionAnswerDomain, ActionRestart, ActionShowMenu
-from tests.actions.conftest import tracker_with
+from tests.actions.conftest import DOMAINS, tracker_with
 
 
 async def test_menu_greets_with_one_button_per_domain(
@@ -118,3 +119,16 @@ async def test_a_typed_question_naming_an_entry_gets_that_entry(
 
     assert dispatcher.messages[0]["text"] == "La réponse dépend de la modification."
     assert SlotSet("entry_id", "ej-report") in events
+
+
+async def test_knowledge_reads_are_cached_for_a_while(api_mock: respx.MockRouter) -> None:
+    """Two menus in a row cost api/ one request; an expired cache asks again."""
+    client = api_client.ApiClient(cache_seconds=60)
+    assert await client.domains() == DOMAINS
+    assert await client.domains() == DOMAINS
+    assert api_mock["domains"].call_count == 1
+    client.cache_seconds = 0
+    client.clear_cache()
+    await client.domains()
+    await client.domains()
+    assert api_mock["domains"].call_count == 3
