@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
+from actions.handoff import count_misunderstanding
 
 MAX_LISTED = 12
 
@@ -25,9 +26,9 @@ def shown_message(canonical: str) -> str:
     return re.sub(r"\{[a-z_]+\}", "XXX", canonical)
 
 
-def misunderstood(tracker: Tracker) -> SlotSet:
-    """Count one more misunderstanding."""
-    return SlotSet("misunderstandings", float(tracker.get_slot("misunderstandings") or 0) + 1)
+def knowledge_ref(entry: Dict[str, Any]) -> Dict[str, Any]:
+    """The custom data that lets the user rate an answer: the entry's id and version."""
+    return {"entry_id": entry["id"], "entry_version": entry.get("version")}
 
 
 def utter_entry(dispatcher: CollectingDispatcher, entry: Dict[str, Any], from_error: bool) -> None:
@@ -40,7 +41,7 @@ def utter_entry(dispatcher: CollectingDispatcher, entry: Dict[str, Any], from_er
         {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
         for b in entry.get("buttons") or []
     ]
-    dispatcher.utter_message(text=text, buttons=buttons)
+    dispatcher.utter_message(text=text, buttons=buttons, json_message=knowledge_ref(entry))
     follow_up = entry.get("follow_up")
     if follow_up:
         options = [
@@ -63,7 +64,7 @@ async def not_recognized(
     # The answer matters more than the log; api/ being down is reported by its health check.
     with contextlib.suppress(ApiUnavailable):
         await api_client.api.log_unanswered(tracker.sender_id, text, reason)
-    return [misunderstood(tracker)]
+    return count_misunderstanding(dispatcher, tracker)
 
 
 async def answer_from_matcher(
@@ -137,7 +138,7 @@ class ActionHandleFallback(Action):
         dispatcher.utter_message(response="utter_not_understood")
         with contextlib.suppress(ApiUnavailable):
             await api_client.api.log_unanswered(tracker.sender_id, text, "not_understood")
-        return [misunderstood(tracker)]
+        return count_misunderstanding(dispatcher, tracker)
 
 
 class ActionListDomainErrors(Action):
@@ -204,7 +205,7 @@ async def slot_entry(
         return None, []
     if entry is None:
         dispatcher.utter_message(response="utter_not_understood")
-        return None, [misunderstood(tracker)]
+        return None, count_misunderstanding(dispatcher, tracker)
     return entry, []
 
 
@@ -244,16 +245,18 @@ class ActionAnswerOption(Action):
         choices = (entry.get("follow_up") or {}).get("options") or []
         if not option.isdigit() or int(option) >= len(choices):
             dispatcher.utter_message(response="utter_not_understood")
-            return [misunderstood(tracker)]
+            return count_misunderstanding(dispatcher, tracker)
         chosen = choices[int(option)]
         buttons = [
             {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
             for b in chosen.get("buttons") or []
         ]
-        dispatcher.utter_message(text=chosen["answer"], buttons=buttons)
+        dispatcher.utter_message(
+            text=chosen["answer"], buttons=buttons, json_message=knowledge_ref(entry)
+        )
         if tracker.get_slot("error_text"):
             dispatcher.utter_message(response="utter_new_error_new_conversation")
-        return []
+        return [SlotSet("misunderstandings", 0.0)]
 
 
 class ActionRejectError(Action):

@@ -19,6 +19,7 @@ from api.health.router import router as health_router
 from api.knowledge.router import admin_router as knowledge_admin_router
 from api.knowledge.router import router as knowledge_router
 from api.knowledge.service import MatcherIndex
+from api.nlu.router import router as nlu_router
 from api.review.router import admin_router as review_admin_router
 from api.review.router import router as review_router
 from api.web.router import router as web_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations_router,
         knowledge_router,
         knowledge_admin_router,
+        nlu_router,
         auth_router,
         review_router,
         review_admin_router,

@@ -108,6 +108,7 @@ class Stack:
                 "127.0.0.1",
                 "--port",
                 str(self.rasa_port),
+                "--enable-api",
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",

@@ -4,7 +4,20 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.core.db import Base, utcnow
@@ -79,6 +92,61 @@ class Message(Base):
     delivery: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.DELIVERED
     )
+    # A bot answer taken from the knowledge base: which entry, in which version (for feedback).
+    entry_id: Mapped[str | None] = mapped_column(String(100))
+    entry_version: Mapped[int | None] = mapped_column(Integer)
+    # The bot asks the user to rate the conversation with stars under this message.
+    ask_rating: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class FeedbackRating(enum.StrEnum):
+    """Thumbs up or down on a bot answer."""
+
+    UP = "up"
+    DOWN = "down"
+
+
+class Feedback(Base):
+    """A user's thumbs up / down on one bot answer, with the knowledge entry it came from."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    rating: Mapped[FeedbackRating] = mapped_column(_enum(FeedbackRating, "feedback_rating"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    ministry_code: Mapped[str | None] = mapped_column(String(20))
+    entry_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    entry_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class ConversationRating(Base):
+    """The user's 1-5 star rating of a conversation (the latest one counts)."""
+
+    __tablename__ = "conversation_ratings"
+    __table_args__ = (UniqueConstraint("conversation_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

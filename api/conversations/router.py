@@ -9,7 +9,11 @@ from api.conversations import flows, service
 from api.conversations.schemas import (
     ConversationRead,
     ConversationReply,
+    FeedbackCreate,
+    FeedbackRead,
     MessageCreate,
+    RatingCreate,
+    RatingRead,
     RestWebhookIn,
     RestWebhookOut,
     limit_errors,
@@ -74,6 +78,44 @@ async def get_conversation(
         db_session=db_session, conversation_id=conversation_id
     )
     return ConversationRead.model_validate(conversation)
+
+
+@router.post(
+    "/api/v1/conversations/{conversation_id}/feedback",
+    response_model=FeedbackRead,
+    status_code=201,
+    responses={
+        404: {"description": "No such conversation, or no such message in it."},
+        422: {"description": "Invalid input, or the message carries no answer to rate."},
+    },
+)
+async def post_feedback(
+    conversation_id: ConversationIdPath, body: FeedbackCreate, db_session: SessionDep, rasa: RasaDep
+) -> FeedbackRead:
+    """Rate a bot answer thumbs up / down; after a down, `messages` offer a human advisor."""
+    return await flows.give_feedback(
+        db_session=db_session, rasa=rasa, conversation_id=conversation_id, body=body
+    )
+
+
+@router.post(
+    "/api/v1/conversations/{conversation_id}/rating",
+    response_model=RatingRead,
+    status_code=201,
+    responses={404: {"description": "No such conversation."}},
+)
+async def post_rating(
+    conversation_id: ConversationIdPath, body: RatingCreate, db_session: SessionDep
+) -> RatingRead:
+    """Rate the whole conversation with 1 to 5 stars (the latest rating counts)."""
+    conversation = await service.get_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    rating = await service.record_rating(
+        db_session=db_session, conversation=conversation, stars=body.stars, comment=body.comment
+    )
+    await db_session.commit()
+    return RatingRead.model_validate(rating)
 
 
 @router.post(

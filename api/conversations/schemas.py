@@ -3,12 +3,12 @@
 import json
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from api.conversations.models import ConversationStatus, Sender
+from api.conversations.models import ConversationStatus, FeedbackRating, Sender
 from api.core.config import Settings
 from api.core.text import clean_text, text_length_errors
 
@@ -93,6 +93,14 @@ class BotMessageRead(BaseModel):
     id: int
     text: str | None
     buttons: list[ButtonRead] = Field(default_factory=list)
+    entry_id: str | None = Field(
+        default=None,
+        description="The knowledge entry the answer comes from: the answer can be rated "
+        "(POST .../feedback).",
+    )
+    ask_rating: bool = Field(
+        default=False, description="The bot asks for a 1-5 star rating (POST .../rating)."
+    )
 
 
 class ConversationReply(BaseModel):
@@ -113,6 +121,8 @@ class MessageRead(BaseModel):
     text: str | None
     payload: str | None
     buttons: list[ButtonRead] = Field(default_factory=list)
+    entry_id: str | None = None
+    ask_rating: bool = False
     created_at: datetime
 
 
@@ -153,3 +163,106 @@ class RestWebhookOut(BaseModel):
     recipient_id: str
     text: str | None = None
     buttons: list[ButtonRead] | None = None
+
+
+COMMENT_MAX_LENGTH = 2000
+_MINISTRY_CODE = re.compile(r"^[A-Z]{2,6}[0-9]{1,4}$")
+
+
+def clean_comment(value: str | None) -> str | None:
+    """Return the comment stripped (None when blank), or raise when it is binary or too long."""
+    if value is None or not value.strip():
+        return None
+    cleaned = clean_text(value)
+    if len(cleaned) > COMMENT_MAX_LENGTH:
+        raise PydanticCustomError(
+            "comment_too_long",
+            "comment is longer than {max_length} characters",
+            {"max_length": COMMENT_MAX_LENGTH},
+        )
+    return cleaned
+
+
+def clean_ministry_code(value: str | None) -> str | None:
+    """Return the ministry code upper-cased (None when blank), or raise when malformed."""
+    if value is None or not value.strip():
+        return None
+    code = value.strip().upper()
+    if not _MINISTRY_CODE.match(code):
+        raise PydanticCustomError(
+            "ministry_code_invalid", "ministry_code must be letters then digits, e.g. MIN06"
+        )
+    return code
+
+
+class FeedbackCreate(BaseModel):
+    """A thumbs up / down on a bot answer; a thumbs down may say what was wrong."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "message_id": 42,
+                    "rating": "down",
+                    "comment": "La réponse ne concerne pas Chorus Pro.",
+                    "ministry_code": "MIN06",
+                }
+            ]
+        },
+    )
+
+    message_id: int = Field(strict=True)
+    rating: Literal["up", "down"]
+    comment: str | None = None
+    ministry_code: str | None = None
+
+    @model_validator(mode="after")
+    def clean(self) -> "FeedbackCreate":
+        """Strip the comment and normalise the ministry code."""
+        self.comment = clean_comment(self.comment)
+        self.ministry_code = clean_ministry_code(self.ministry_code)
+        return self
+
+
+class FeedbackRead(BaseModel):
+    """The stored feedback, and what the bot answers to it (an offer of a human after a down)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    message_id: int
+    rating: FeedbackRating
+    comment: str | None
+    ministry_code: str | None
+    entry_id: str | None
+    entry_version: int | None
+    messages: list[BotMessageRead] = Field(default_factory=list)
+
+
+class RatingCreate(BaseModel):
+    """A 1-5 star rating of the conversation, with an optional comment."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"stars": 4, "comment": "Rapide."}]}
+    )
+
+    stars: int = Field(ge=1, le=5, strict=True)
+    comment: str | None = None
+
+    @model_validator(mode="after")
+    def clean(self) -> "RatingCreate":
+        """Strip the comment."""
+        self.comment = clean_comment(self.comment)
+        return self
+
+
+class RatingRead(BaseModel):
+    """The stored rating of a conversation."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    conversation_id: str
+    stars: int
+    comment: str | None
+    created_at: datetime

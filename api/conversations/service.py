@@ -1,6 +1,7 @@
 """Conversations and messages: plain functions over an async session."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -8,8 +9,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from api.conversations.models import Conversation, DeliveryStatus, Message, Sender
-from api.core.errors import NotFoundError
+from api.conversations.models import (
+    Conversation,
+    ConversationRating,
+    DeliveryStatus,
+    Feedback,
+    FeedbackRating,
+    Message,
+    Sender,
+)
+from api.core.errors import AppError, NotFoundError
 
 
 async def get(*, db_session: AsyncSession, conversation_id: str) -> Conversation | None:
@@ -92,17 +101,110 @@ async def add_user_message(
     return message
 
 
+@dataclass
+class BotUtterance:
+    """A bot message to store: text, buttons and what the bot attached to it."""
+
+    text: str | None
+    buttons: list[dict[str, str]]
+    entry_id: str | None = None
+    entry_version: int | None = None
+    ask_rating: bool = False
+
+
 async def add_bot_messages(
-    *,
-    db_session: AsyncSession,
-    conversation: Conversation,
-    utterances: Sequence[tuple[str | None, list[dict[str, str]]]],
+    *, db_session: AsyncSession, conversation: Conversation, utterances: Sequence[BotUtterance]
 ) -> list[Message]:
-    """Store the bot's messages (text and buttons) in order."""
+    """Store the bot's messages in order."""
     messages = [
-        Message(conversation_id=conversation.id, sender=Sender.BOT, text=text, buttons=buttons)
-        for text, buttons in utterances
+        Message(
+            conversation_id=conversation.id,
+            sender=Sender.BOT,
+            text=u.text,
+            buttons=u.buttons,
+            entry_id=u.entry_id,
+            entry_version=u.entry_version,
+            ask_rating=u.ask_rating,
+        )
+        for u in utterances
     ]
     db_session.add_all(messages)
     await db_session.flush()
     return messages
+
+
+async def get_or_raise(*, db_session: AsyncSession, conversation_id: str) -> Conversation:
+    """Return the conversation, or raise NotFoundError."""
+    conversation = await get(db_session=db_session, conversation_id=conversation_id)
+    if conversation is None:
+        raise NotFoundError(
+            f"conversation {conversation_id!r} does not exist",
+            "Cette conversation n'existe pas ou a expiré.",
+        )
+    return conversation
+
+
+class NotRateableError(AppError):
+    """The message exists but carries no knowledge answer to rate."""
+
+    status_code = 422
+
+
+async def rateable_message(
+    *, db_session: AsyncSession, conversation_id: str, message_id: int
+) -> Message:
+    """Return the conversation's bot answer that can be rated, or raise."""
+    message = await db_session.get(Message, message_id)
+    if message is None or message.conversation_id != conversation_id:
+        raise NotFoundError(
+            f"message {message_id} does not exist in conversation {conversation_id!r}",
+            "Ce message n'existe pas dans cette conversation.",
+        )
+    if message.sender != Sender.BOT or message.entry_id is None:
+        raise NotRateableError(
+            f"message {message_id} is not a bot answer from the knowledge base",
+            "Ce message ne peut pas être évalué.",
+        )
+    return message
+
+
+async def record_feedback(
+    *,
+    db_session: AsyncSession,
+    message: Message,
+    rating: FeedbackRating,
+    comment: str | None,
+    ministry_code: str | None,
+) -> Feedback:
+    """Store the feedback on a bot answer; a new one on the same answer replaces the old one."""
+    feedback = (
+        await db_session.scalars(select(Feedback).where(Feedback.message_id == message.id))
+    ).one_or_none()
+    if feedback is None:
+        feedback = Feedback(conversation_id=message.conversation_id, message_id=message.id)
+        db_session.add(feedback)
+    feedback.rating = rating
+    feedback.comment = comment
+    feedback.ministry_code = ministry_code
+    feedback.entry_id = message.entry_id
+    feedback.entry_version = message.entry_version
+    await db_session.flush()
+    return feedback
+
+
+async def record_rating(
+    *, db_session: AsyncSession, conversation: Conversation, stars: int, comment: str | None
+) -> ConversationRating:
+    """Store the conversation's star rating; a new one replaces the old one."""
+    rating = (
+        await db_session.scalars(
+            select(ConversationRating).where(ConversationRating.conversation_id == conversation.id)
+        )
+    ).one_or_none()
+    if rating is None:
+        rating = ConversationRating(conversation_id=conversation.id)
+        db_session.add(rating)
+    rating.stars = stars
+    rating.comment = comment
+    await db_session.flush()
+    return rating

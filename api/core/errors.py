@@ -27,6 +27,14 @@ FRENCH_REASONS: dict[str, str] = {
     "dict_type": "La requête doit être un objet JSON.",
     "string_type": "Un texte était attendu.",
     "extra_forbidden": "La requête contient un champ inconnu.",
+    "int_type": "Un nombre entier était attendu.",
+    "int_parsing": "Un nombre entier était attendu.",
+    "greater_than_equal": "La valeur doit être au moins {ge}.",
+    "less_than_equal": "La valeur doit être au plus {le}.",
+    "literal_error": "La valeur doit être l'une des suivantes : {expected}.",
+    "comment_too_long": "Votre commentaire est trop long ({max_length} caractères au maximum).",
+    "ministry_code_invalid": "Le code ministère doit ressembler à MIN06 (lettres puis chiffres).",
+    "not_rateable": "Ce message ne peut pas être évalué.",
 }
 
 STATUS_MESSAGES: dict[int, str] = {

@@ -30,6 +30,20 @@ class RasaUtterance(BaseModel):
     custom: dict[str, Any] | None = None
 
 
+class RasaIntent(BaseModel):
+    """The intent Rasa's NLU recognised."""
+
+    name: str | None = None
+    confidence: float = 0.0
+
+
+class RasaParse(BaseModel):
+    """Rasa's /model/parse answer (the part the API uses)."""
+
+    text: str
+    intent: RasaIntent = Field(default_factory=RasaIntent)
+
+
 class RasaClient:
     """Talks to Rasa's REST channel with at most `max_in_flight` requests at once.
 
@@ -65,6 +79,22 @@ class RasaClient:
         except (httpx.HTTPError, ValueError, ValidationError) as exc:
             raise UpstreamUnavailableError(
                 f"Rasa request failed: {type(exc).__name__}: {exc}", UNAVAILABLE_MESSAGE
+            ) from exc
+
+    async def parse(self, *, text: str) -> "RasaParse":
+        """Return Rasa's NLU interpretation of a text (Rasa runs with --enable-api)."""
+        try:
+            async with asyncio.timeout(self._timeout), self._slots:
+                response = await self._http.post("/model/parse", json={"text": text})
+            response.raise_for_status()
+            return RasaParse.model_validate(response.json())
+        except TimeoutError as exc:
+            raise UpstreamUnavailableError(
+                f"Rasa did not parse within {self._timeout:g} s", UNAVAILABLE_MESSAGE
+            ) from exc
+        except (httpx.HTTPError, ValueError, ValidationError) as exc:
+            raise UpstreamUnavailableError(
+                f"Rasa parse failed: {type(exc).__name__}: {exc}", UNAVAILABLE_MESSAGE
             ) from exc
 
     async def aclose(self) -> None:

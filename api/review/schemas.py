@@ -36,3 +36,30 @@ class UnansweredRead(BaseModel):
     reason: str
     reviewed: bool
     created_at: datetime
+
+
+class FeedbackReviewRead(BaseModel):
+    """A thumbs up / down as the support staff review it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: str
+    message_id: int
+    rating: str
+    comment: str | None
+    ministry_code: str | None
+    entry_id: str | None
+    entry_version: int | None
+    created_at: datetime
+
+
+class RatingReviewRead(BaseModel):
+    """A conversation's star rating as the support staff review it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    conversation_id: str
+    stars: int
+    comment: str | None
+    created_at: datetime

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversations import service as conversations
+from api.conversations.models import ConversationRating, Feedback, FeedbackRating
 from api.review.models import UnansweredMessage
 
 
@@ -25,4 +26,27 @@ async def list_unanswered(
     query = select(UnansweredMessage).order_by(UnansweredMessage.id.desc()).limit(limit)
     if not include_reviewed:
         query = query.where(UnansweredMessage.reviewed.is_(False))
+    return list(await db_session.scalars(query))
+
+
+async def list_feedback(
+    *, db_session: AsyncSession, rating: FeedbackRating | None = None, limit: int = 200
+) -> list[Feedback]:
+    """Return the newest thumbs up / down first, optionally of one rating."""
+    query = select(Feedback).order_by(Feedback.id.desc()).limit(limit)
+    if rating is not None:
+        query = query.where(Feedback.rating == rating)
+    return list(await db_session.scalars(query))
+
+
+async def list_ratings(
+    *, db_session: AsyncSession, max_stars: int = 5, limit: int = 200
+) -> list[ConversationRating]:
+    """Return the newest conversation ratings first, up to a number of stars."""
+    query = (
+        select(ConversationRating)
+        .where(ConversationRating.stars <= max_stars)
+        .order_by(ConversationRating.id.desc())
+        .limit(limit)
+    )
     return list(await db_session.scalars(query))

@@ -1,8 +1,10 @@
 """The chat page."""
 
+import re
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -12,11 +14,33 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 
+_PROFILE_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
+
+
+def page_profile(
+    *, application: str | None, role: str | None, ministere: str | None
+) -> dict[str, str]:
+    """The profile the page hands to the widget (data attributes); malformed values are dropped."""
+    values = {"application": application, "role": role, "ministry-code": ministere}
+    return {k: v for k, v in values.items() if v and _PROFILE_VALUE.match(v)}
+
+
 @router.get("/", response_class=HTMLResponse)
-async def chat_page(request: Request, settings: SettingsDep) -> HTMLResponse:
-    """Serve the chat page with the widget."""
+async def chat_page(
+    request: Request,
+    settings: SettingsDep,
+    application: Annotated[str | None, Query(max_length=30)] = None,
+    role: Annotated[str | None, Query(max_length=30)] = None,
+    ministere: Annotated[str | None, Query(max_length=30)] = None,
+) -> HTMLResponse:
+    """Serve the chat page; ?application=&role=&ministere= set the profile (as a portal would)."""
     return TEMPLATES.TemplateResponse(
         request,
         "chat.html",
-        {"title": "Assistant Chorus", "api_base": "", "max_text_length": settings.max_text_length},
+        {
+            "title": "Assistant Chorus",
+            "api_base": "",
+            "max_text_length": settings.max_text_length,
+            "profile": page_profile(application=application, role=role, ministere=ministere),
+        },
     )

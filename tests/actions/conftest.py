@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import respx
@@ -23,6 +23,7 @@ REPORT_ENTRY: Dict[str, Any] = {
     "id": "ej-report",
     "title": "Poste de pièce pas encore reporté",
     "domain": "ej",
+    "version": 3,
     "answer": "La réponse dépend de la modification.",
     "buttons": [],
     "incident": None,
@@ -126,20 +127,35 @@ def tracker_new_conversation() -> Tracker:
 
 
 def tracker_with(
-    text: str, intent: str, slots: Dict[str, Any], entities: List[Dict[str, Any]] = ()
-) -> Tracker:  # type: ignore[assignment]
-    """A tracker whose latest message has this text, intent, entities and slots."""
+    text: str,
+    intent: str,
+    slots: Dict[str, Any],
+    entities: List[Dict[str, Any]] = (),  # type: ignore[assignment]
+    events: List[Dict[str, Any]] = (),  # type: ignore[assignment]
+    metadata: Optional[Dict[str, Any]] = None,
+) -> Tracker:
+    """A tracker whose latest message has this text, intent, entities, metadata and slots."""
+    latest = {"text": text, "intent": {"name": intent}, "entities": list(entities)}
+    if metadata is not None:
+        latest["metadata"] = metadata
     return Tracker.from_dict(
         {
             "sender_id": "tracker_knowledge_01",
             "slots": slots,
-            "latest_message": {
-                "text": text,
-                "intent": {"name": intent},
-                "entities": list(entities),
-            },
-            "events": [],
+            "latest_message": latest,
+            "events": list(events) or [{"event": "user", "text": text}],
             "paused": False,
             "active_loop": {},
         }
     )
+
+
+def misunderstood_turn(text: str, count: float) -> List[Dict[str, Any]]:
+    """Events of a previous user turn the bot counted as a misunderstanding, then this turn."""
+    return [
+        {"event": "user", "text": text},
+        {"event": "action", "name": "action_handle_fallback"},
+        {"event": "slot", "name": "misunderstandings", "value": count},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "now"},
+    ]

@@ -15,7 +15,7 @@ from actions.knowledge import (
     ActionMatchError,
     ActionRejectError,
 )
-from tests.actions.conftest import CANDIDATES, tracker_with
+from tests.actions.conftest import CANDIDATES, misunderstood_turn, tracker_with
 
 PASTE = "Poste de pièce 1508892764/00003 n'a pas encore été reporté dans exercice en cours"
 
@@ -67,12 +67,12 @@ async def test_no_candidate_is_said_logged_and_counted(
 
     events = await ActionMatchError().run(
         dispatcher,
-        tracker_with("Fournisseur bloqué", "paste_error", {"misunderstandings": 1.0}),
+        tracker_with("Fournisseur bloqué", "paste_error", {"misunderstandings": 0.0}),
         domain,
     )
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_error_not_recognized"]
-    assert SlotSet("misunderstandings", 2.0) in events
+    assert SlotSet("misunderstandings", 1.0) in events
     logged = api_mock.calls.last.request
     assert logged.url.path == "/api/v1/review/unanswered"
     assert b'"reason":"unknown_error_message"' in logged.content.replace(b" ", b"")
@@ -191,3 +191,60 @@ async def test_fallback_says_not_understood_logs_and_counts(
     assert [m["response"] for m in dispatcher.messages] == ["utter_not_understood"]
     assert events == [SlotSet("misunderstandings", 1.0)]
     assert b'"not_understood"' in api_mock.calls.last.request.content
+
+
+async def test_a_second_unknown_error_in_a_row_offers_a_human(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
+    tracker = tracker_with(
+        "Fournisseur bloqué",
+        "paste_error",
+        {"misunderstandings": 1.0},
+        events=misunderstood_turn("blabla", 1.0),
+    )
+
+    events = await ActionMatchError().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_error_not_recognized",
+        "utter_offer_human_after_misunderstandings",
+    ]
+    assert [b["title"] for b in dispatcher.messages[1]["buttons"]] == [
+        "Support outil Chorus",
+        "Support outil Chorus Formulaires",
+        "Support outil Chorus Pro",
+        "Question métier (facture, mémoire, dossier)",
+        "Non merci",
+    ]
+    assert SlotSet("misunderstandings", 0.0) in events  # counting starts again
+
+
+async def test_an_understood_message_in_between_breaks_the_row(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    """The slot still says 1, but the previous turn was understood: this is the first miss."""
+    understood_then_now = [
+        {"event": "user", "text": "/ej"},
+        {"event": "action", "name": "utter_greet"},
+        {"event": "user", "text": "now"},
+    ]
+    tracker = tracker_with(
+        "zzz", "nlu_fallback", {"misunderstandings": 1.0}, events=understood_then_now
+    )
+    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
+
+    events = await ActionHandleFallback().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_not_understood"]
+    assert SlotSet("misunderstandings", 1.0) in events
+
+
+async def test_knowledge_answers_carry_their_entry_for_feedback(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    await ActionAnswerEntry().run(
+        dispatcher, tracker_with("/open_entry", "open_entry", {"entry_id": "ej-report"}), domain
+    )
+
+    assert dispatcher.messages[0]["custom"] == {"entry_id": "ej-report", "entry_version": 3}

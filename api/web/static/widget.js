@@ -15,7 +15,17 @@
   const input = root.querySelector("#chat-input");
   const sendButton = root.querySelector("#chat-send");
   const restartButton = root.querySelector("#chat-restart");
+  const endButton = root.querySelector("#chat-end");
   const status = root.querySelector("#chat-status");
+  // The user's profile, set by the embedding page: sent with each message as metadata.
+  const profile = {};
+  for (const [key, attribute] of [
+    ["application", "application"],
+    ["role", "role"],
+    ["ministry_code", "ministryCode"],
+  ]) {
+    if (root.dataset[attribute]) profile[key] = root.dataset[attribute];
+  }
 
   function randomId() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") {
@@ -90,6 +100,158 @@
     container.appendChild(group);
   }
 
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  let fieldCounter = 0;
+  function field(labelText, control) {
+    fieldCounter += 1;
+    control.id = "chat-field-" + fieldCounter;
+    const wrapper = element("div", "chat-field");
+    const label = element("label", "chat-field__label", labelText);
+    label.htmlFor = control.id;
+    wrapper.append(label, control);
+    return wrapper;
+  }
+
+  function errorMessage(result) {
+    return (result.data && result.data.message) || FALLBACK_ERROR;
+  }
+
+  async function post(path, body) {
+    try {
+      return await request("POST", "/api/v1/conversations/" + conversationId + path, body);
+    } catch (error) {
+      return { ok: false, status: 0, data: null };
+    }
+  }
+
+  // Thumbs up / down under an answer taken from the knowledge base.
+  function renderFeedback(item, messageId) {
+    const bar = element("div", "chat-feedback");
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Cette réponse vous a-t-elle aidé ?");
+    const up = element("button", "chat-feedback__btn", "👍");
+    const down = element("button", "chat-feedback__btn", "👎");
+    up.type = down.type = "button";
+    up.setAttribute("aria-label", "Réponse utile");
+    down.setAttribute("aria-label", "Réponse pas utile");
+    up.title = "Réponse utile";
+    down.title = "Réponse pas utile";
+    bar.append(element("span", "chat-feedback__question", "Cette réponse vous a-t-elle aidé ?"), up, down);
+    item.appendChild(bar);
+
+    function thank() {
+      bar.replaceChildren(element("span", "chat-feedback__thanks", "Merci pour votre retour."));
+    }
+
+    up.addEventListener("click", async () => {
+      up.disabled = down.disabled = true;
+      const result = await post("/feedback", { message_id: messageId, rating: "up" });
+      if (result.ok) return thank();
+      up.disabled = down.disabled = false;
+      setStatus(errorMessage(result));
+    });
+
+    down.addEventListener("click", () => {
+      up.disabled = down.disabled = true;
+      const form = element("form", "chat-feedback__form");
+      form.noValidate = true;
+      const comment = element("textarea", "chat-form__input");
+      comment.rows = 2;
+      comment.maxLength = 2000;
+      const code = element("input", "chat-form__input chat-feedback__code");
+      code.type = "text";
+      code.maxLength = 10;
+      code.autocomplete = "off";
+      const actions = element("div", "chat-form__actions");
+      const submit = element("button", "chat-form__send", "Envoyer mon avis");
+      submit.type = "submit";
+      const cancel = element("button", "chat-form__restart", "Annuler");
+      cancel.type = "button";
+      actions.append(submit, cancel);
+      form.append(
+        field("Qu'est-ce qui n'allait pas ? (facultatif)", comment),
+        field("Code ministère (facultatif, par exemple MIN06)", code),
+        actions
+      );
+      item.appendChild(form);
+      comment.focus();
+      cancel.addEventListener("click", () => {
+        form.remove();
+        up.disabled = down.disabled = false;
+        down.focus();
+      });
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        submit.disabled = true;
+        const result = await post("/feedback", {
+          message_id: messageId,
+          rating: "down",
+          comment: comment.value || null,
+          ministry_code: code.value || null,
+        });
+        submit.disabled = false;
+        if (!result.ok) return setStatus(errorMessage(result)); // the form keeps what was typed
+        setStatus("");
+        form.remove();
+        thank();
+        for (const message of result.data.messages) renderBot(message, true);
+      });
+    });
+  }
+
+  // 1 to 5 stars and a comment, at the end of the conversation.
+  function renderRating() {
+    if (log.querySelector(".chat-rating")) return log.querySelector(".chat-rating input").focus();
+    const form = element("form", "chat-rating");
+    form.noValidate = true;
+    const fieldset = element("fieldset", "chat-rating__stars");
+    fieldset.appendChild(element("legend", "chat-field__label", "Votre évaluation de la conversation"));
+    const name = "chat-stars-" + conversationId;
+    for (let stars = 1; stars <= 5; stars += 1) {
+      const radio = element("input");
+      radio.type = "radio";
+      radio.name = name;
+      radio.value = String(stars);
+      radio.id = name + "-" + stars;
+      const label = element("label", "chat-rating__star", "★".repeat(stars));
+      label.htmlFor = radio.id;
+      label.appendChild(element("span", "chat-sr-only", " " + stars + (stars > 1 ? " étoiles" : " étoile")));
+      fieldset.append(radio, label);
+    }
+    const comment = element("textarea", "chat-form__input");
+    comment.rows = 2;
+    comment.maxLength = 2000;
+    const submit = element("button", "chat-form__send", "Envoyer mon évaluation");
+    submit.type = "submit";
+    form.append(fieldset, field("Un commentaire ? (facultatif)", comment), submit);
+    log.appendChild(form);
+    log.scrollTop = log.scrollHeight;
+    fieldset.querySelector("input").focus();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const chosen = form.querySelector("input[type=radio]:checked");
+      if (!chosen) return setStatus("Choisissez de 1 à 5 étoiles.");
+      submit.disabled = true;
+      const result = await post("/rating", { stars: Number(chosen.value), comment: comment.value || null });
+      submit.disabled = false;
+      if (!result.ok) return setStatus(errorMessage(result));
+      setStatus("");
+      form.replaceChildren(element("p", "chat-feedback__thanks", "Merci pour votre évaluation."));
+    });
+  }
+
+  function renderBot(message, interactive) {
+    const item = renderMessage("bot", message.text, message.buttons, interactive);
+    if (message.entry_id) renderFeedback(item, message.id);
+    if (message.ask_rating && interactive) renderRating();
+  }
+
   function renderMessage(sender, text, buttons, interactive) {
     const item = document.createElement("div");
     item.className = "chat-msg chat-msg--" + (sender === "user" ? "user" : "bot");
@@ -106,6 +268,7 @@
     if (buttons && buttons.length) renderButtons(item, buttons, interactive);
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
+    return item;
   }
 
   async function request(method, path, body) {
@@ -135,7 +298,8 @@
     busy(true);
     let result;
     try {
-      result = await request("POST", "/api/v1/conversations/" + conversationId + "/messages", body);
+      const withProfile = Object.keys(profile).length ? Object.assign({ metadata: profile }, body) : body;
+      result = await request("POST", "/api/v1/conversations/" + conversationId + "/messages", withProfile);
     } catch (error) {
       result = { ok: false, status: 0, data: null };
     }
@@ -144,9 +308,7 @@
       setStatus((result.data && result.data.message) || FALLBACK_ERROR);
       return false;
     }
-    for (const message of result.data.messages) {
-      renderMessage("bot", message.text, message.buttons, true);
-    }
+    for (const message of result.data.messages) renderBot(message, true);
     return true;
   }
 
@@ -170,6 +332,7 @@
     messages.forEach((m, index) => {
       // A payload sent without a visible button (the opening /greet) has no text: not shown.
       if (m.sender === "user" && !m.text) return;
+      if (m.sender === "bot") return renderBot(m, index > lastUser);
       renderMessage(m.sender, m.text, m.buttons, index > lastUser);
     });
     return true;
@@ -208,6 +371,8 @@
     send({ payload: "/greet" }, null);
     input.focus();
   });
+
+  endButton.addEventListener("click", renderRating);
 
   if (conversationId) {
     restore();

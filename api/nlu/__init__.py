@@ -1,0 +1,1 @@
+"""NLU: what the assistant understands of a text (intent, domain, confidence)."""

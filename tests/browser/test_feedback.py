@@ -1,0 +1,93 @@
+"""Thumbs up / down, star ratings and the profile, as a user sees them in a real browser."""
+
+from typing import Any
+
+import httpx
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_chat_page import BOT_TEXTS, open_chat
+
+
+def open_fsd_procedure(page: Page) -> None:
+    page.get_by_role("button", name="Fiche service desk (FSD)", exact=True).click()
+    page.get_by_role("button", name="Processus de création d'une Fiche Desk (FSD)").click()
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("Créer incident")
+
+
+def test_thumbs_down_asks_what_was_wrong_then_offers_a_human(page: Page, stack: Any) -> None:
+    open_chat(page, stack)
+    open_fsd_procedure(page)
+
+    page.get_by_role("button", name="Réponse pas utile").last.click()
+    page.get_by_label("Qu'est-ce qui n'allait pas ? (facultatif)").fill(
+        "<b>Je n'ai pas accès</b> à Chorus Desk"
+    )
+    code = page.get_by_label("Code ministère (facultatif, par exemple MIN06)")
+    code.fill("pas un code")
+    page.get_by_role("button", name="Envoyer mon avis").click()
+
+    expect(page.locator("#chat-status")).to_contain_text("MIN06")
+    code.fill("min06")  # the comment typed is still there
+    page.get_by_role("button", name="Envoyer mon avis").click()
+
+    expect(page.locator("#chat-log")).to_contain_text("Merci pour votre retour.")
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("mis en relation avec un conseiller")
+    expect(page.get_by_role("button", name="Support outil Chorus Pro")).to_be_visible()
+    conversation_id = page.evaluate("sessionStorage.getItem('assistant.conversation_id')")
+    transcript = httpx.get(f"{stack.api_url}/api/v1/conversations/{conversation_id}").json()
+    assert any(m["entry_id"] == "fsd-creation" for m in transcript["messages"])
+
+
+def test_thumbs_up_thanks_the_user(page: Page, stack: Any) -> None:
+    open_chat(page, stack)
+    open_fsd_procedure(page)
+
+    page.get_by_role("button", name="Réponse utile", exact=True).last.click()
+
+    expect(page.locator(".chat-feedback__thanks").last).to_have_text("Merci pour votre retour.")
+    expect(page.get_by_role("button", name="Réponse pas utile")).to_have_count(0)
+
+
+def test_goodbye_asks_for_stars_and_the_rating_is_sent(page: Page, stack: Any) -> None:
+    open_chat(page, stack)
+    page.locator("#chat-input").fill("merci, au revoir")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("group", name="Votre évaluation de la conversation")).to_be_visible()
+    page.get_by_role("button", name="Envoyer mon évaluation").click()
+    expect(page.locator("#chat-status")).to_have_text("Choisissez de 1 à 5 étoiles.")
+    page.get_by_label("4 étoiles").check()
+    page.get_by_label("Un commentaire ? (facultatif)").fill("Rapide et clair.")
+    page.get_by_role("button", name="Envoyer mon évaluation").click()
+
+    expect(page.locator("#chat-log")).to_contain_text("Merci pour votre évaluation.")
+
+
+def test_ending_the_conversation_asks_for_stars(page: Page, stack: Any) -> None:
+    open_chat(page, stack)
+
+    page.get_by_role("button", name="Terminer et évaluer").click()
+
+    expect(page.get_by_label("1 étoile")).to_be_focused()
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], results.generate_report()
+
+
+def test_the_profile_of_the_page_changes_the_fsd_answer(page: Page, stack: Any) -> None:
+    page.goto(f"{stack.api_url}/?role=utilisateur&application=chorus_pro&ministere=MIN06")
+    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
+
+    page.locator("#chat-input").fill("je veux ouvrir une fiche service desk")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#chat-log")).to_contain_text("Seul le correspondant Chorus applicatif")
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("Application : Chorus Pro")
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("Code ministère : MIN06")
+
+
+def test_a_hostile_profile_in_the_url_is_dropped(page: Page, stack: Any) -> None:
+    page.goto(f'{stack.api_url}/?role="><script>alert(1)</script>')
+    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
+    assert page.locator(".chat-widget").get_attribute("data-role") is None
