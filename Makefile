@@ -12,7 +12,7 @@ API := .venv-api
 DSFR := node_modules/@gouvfr/dsfr/dist/dsfr.min.css
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install system-deps model db run test lint format bench bench-matcher kb-export lock clean
+.PHONY: help install system-deps model db run test lint format bench bench-matcher compare-nlu kb-export lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,8 +75,11 @@ format: $(API)/.installed ## Format the code with ruff
 	$(API)/bin/ruff check --fix .
 	$(API)/bin/ruff format .
 
-bench: install model db ## Load test of the public conversation endpoint
+bench: install model db ## Load test of the public conversation endpoint, against a plain `rasa init` assistant
 	$(API)/bin/python -m tests.bench.conversation
+
+compare-nlu: $(BOT)/.installed ## Compare the NLU pipelines of bot/pipelines/ (cross-validation, held-out set, latency)
+	PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3 $(BOT)/bin/python -m bot.compare_pipelines
 
 bench-matcher: $(API)/.installed ## Matcher latency and memory at 1k, 10k and 100k error messages
 	$(API)/bin/python -m tests.bench.matcher

@@ -1,24 +1,64 @@
-"""Run the Rasa CLI with one performance fix: action responses validated by a compiled validator.
+"""Run the Rasa CLI with two performance fixes measured with py-spy (see README "Performance").
 
-Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first re-checks the
-JSON schema itself: under load that is most of the Rasa server's CPU (measured with py-spy, see
-README "Performance"). Valid responses now go through a validator compiled once; invalid ones still
-go through Rasa's own check, so errors and messages are exactly Rasa's.
+1. Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first re-checks
+   the JSON schema itself: under load that was most of the Rasa server's CPU. Valid responses now
+   go through a validator compiled once; invalid ones still go through Rasa's own check, so
+   errors and messages are exactly Rasa's.
+2. Rasa opens a new HTTP session, hence a new TCP connection, for every call to the action
+   server. Calls now share one session per event loop, whose idle connections are dropped
+   before the action server's keep-alive timeout (Sanic: 5 s) can close them under it.
 
     python -m bot.serve run --model models/current.tar.gz ...   (same arguments as `rasa`)
 """
 
+import asyncio
 import sys
-from typing import Any, Callable, Dict, Text
+from typing import Any, Callable, Dict, Optional, Text, Tuple
 
+import aiohttp
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 _original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
+KEEPALIVE_SECONDS = 3.0
+_sessions: Dict[Tuple[int, Any], aiohttp.ClientSession] = {}
+
+
+class _SharedSession:
+    """Context manager handing out a shared session without closing it on exit."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *_: Any) -> None:
+        return None
+
+
+def shared_session(endpoint: EndpointConfig) -> _SharedSession:
+    """Return the event loop's session for this endpoint's headers and credentials."""
+    auth: Optional[aiohttp.BasicAuth] = None
+    if endpoint.basic_auth:
+        auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+    key = (id(asyncio.get_running_loop()), (tuple(sorted(endpoint.headers.items())), auth))
+    session = _sessions.get(key)
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(
+            headers=endpoint.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+        )
+        _sessions[key] = session
+    return _SharedSession(session)
 
 
 def install() -> None:
-    """Replace RemoteAction's response validation by the compiled one (idempotent)."""
+    """Install both fixes (idempotent)."""
+    EndpointConfig.session = shared_session  # type: ignore[assignment,method-assign]
     schema = RemoteAction.action_response_format_spec()
     validator = validator_for(schema)(schema)
 

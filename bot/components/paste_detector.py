@@ -63,18 +63,28 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
-def looks_like_paste(text: str) -> bool:
-    """Return whether the text has the shape of a pasted error message."""
+# A statement that only uses Chorus's error wording (no prefix, code or "message :") is taken for
+# a paste only when the classifier is not confident it is a question about something else.
+CONFIDENT_CLASSIFIER = 0.8
+
+
+def paste_shape(text: str) -> str | None:
+    """Return "strong" or "weak" when the text has the shape of a pasted error message."""
     if not text or text.startswith("/"):
-        return False
+        return None
     plain = _plain(text)
     if _PREFIX.match(plain):
-        return True
+        return "strong"
     if not any(w in plain for w in _WORDING):
-        return False
+        return None
     if _INTRODUCED.search(plain) or _CODE.search(text):
-        return True
-    return "?" not in plain and not _QUESTION_START.match(plain)
+        return "strong"
+    return "weak" if "?" not in plain and not _QUESTION_START.match(plain) else None
+
+
+def looks_like_paste(text: str) -> bool:
+    """Return whether the text has the shape of a pasted error message."""
+    return paste_shape(text) is not None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -94,6 +104,8 @@ class ErrorPasteDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text: Optional[str] = message.get("text")
-            if text and looks_like_paste(text):
+            shape = paste_shape(text or "")
+            confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+            if shape == "strong" or (shape == "weak" and confidence < CONFIDENT_CLASSIFIER):
                 message.set("intent", {"name": PASTE_INTENT, "confidence": 1.0}, add_to_output=True)
         return messages

@@ -1,23 +1,36 @@
-"""Load test of the public conversation endpoint: N concurrent conversations on loopback.
+"""Load test of the public conversation endpoint, against a plain `rasa init` assistant.
 
-Starts its own stack (Rasa, action server, API) on free ports with throw-away databases, runs
-conversations of a mix of greetings, button payloads, typed questions and pasted errors for a
-bounded time, and prints messages/s and latency percentiles.
+Starts its own stack (Rasa, action server, API) on free ports with throw-away databases and
+runs three measurements:
+1. load: N concurrent conversations of a mix of greetings, button payloads, typed questions and
+   pasted errors, through the API gateway, for a bounded time;
+2. flatness: a few conversations of 40 turns one after the other, without load, to check the
+   time per message does not grow along a conversation;
+3. baseline: the assistant `rasa init` creates (Rasa's default configuration: DIET, TED,
+   memoization, rules), started with `rasa run` and driven through its REST channel under the
+   same load. Its project is created once in var/bench/ and reused.
+
+It prints messages/s and latency percentiles, the ratio to the baseline, and whether the targets
+are met (exit status 1 when one is missed).
 """
 
 import argparse
 import asyncio
-import itertools
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from tests.stack import Stack
+from tests.stack import BOT_BIN, ROOT, START_TIMEOUT_SECONDS, Stack, free_port, wait_until
 
 TURNS: list[dict[str, str]] = [
     {"payload": "/greet"},
@@ -25,12 +38,30 @@ TURNS: list[dict[str, str]] = [
     {"text": "je n'arrive plus à me connecter à chorus pro, mot de passe refusé"},
     {"payload": "/ej"},
     {
-        "text": "Erreur dans le système de gestion : Poste de pièce 1508892764/00003 n'a pas encore été reporté dans exercice en cours"
+        "text": "Erreur dans le système de gestion : Poste de pièce 1508892764/00003 n'a pas "
+        "encore été reporté dans exercice en cours"
     },
     {"text": "comment créer une fiche service desk ?"},
     {"payload": "/formation"},
     {"text": "merci beaucoup"},
 ]
+# The conversation of Rasa's own moodbot, for the `rasa init` baseline.
+BASELINE_TURNS = [
+    "hello",
+    "I am sad",
+    "yes",
+    "great",
+    "hi there",
+    "I am very happy",
+    "are you a bot?",
+    "goodbye",
+]
+BASELINE_DIR = ROOT / "var" / "bench" / "rasa-init"
+TARGET_RATIO = 5.0
+TARGET_P99_SECONDS = 1.0
+TARGET_FLATNESS = 1.5
+
+Send = Callable[[httpx.AsyncClient, str, int], Any]
 
 
 @dataclass
@@ -39,80 +70,151 @@ class Results:
 
     latencies: list[tuple[int, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(latency for _, latency in self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """Return the value below which `fraction` of the values fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+async def send_to_api(client: httpx.AsyncClient, conversation_id: str, turn: int) -> Any:
+    """Send the turn's message to the API gateway's conversation endpoint."""
+    body = TURNS[turn % len(TURNS)]
+    return await client.post(f"/api/v1/conversations/{conversation_id}/messages", json=body)
+
+
+async def send_to_rasa(client: httpx.AsyncClient, conversation_id: str, turn: int) -> Any:
+    """Send the turn's message to a Rasa server's REST channel."""
+    body = {"sender": conversation_id, "message": BASELINE_TURNS[turn % len(BASELINE_TURNS)]}
+    return await client.post("/webhooks/rest/webhook", json=body)
 
 
 async def conversation(
-    client: httpx.AsyncClient, turns: int, deadline: float, results: Results
-) -> int:
-    """Run one conversation of `turns` messages (or until the deadline); return messages sent."""
+    client: httpx.AsyncClient, send: Send, turns: int, deadline: float, results: Results
+) -> None:
+    """Run one conversation of `turns` messages (or until the deadline)."""
     conversation_id = uuid.uuid4().hex
-    sent = 0
-    for index, body in zip(range(turns), itertools.cycle(TURNS), strict=False):
+    for turn in range(turns):
         if time.monotonic() >= deadline:
-            break
+            return
         started = time.monotonic()
         try:
-            response = await client.post(
-                f"/api/v1/conversations/{conversation_id}/messages", json=body
-            )
+            response = await send(client, conversation_id, turn)
             if response.status_code == 200:
-                results.latencies.append((index, time.monotonic() - started))
+                results.latencies.append((turn, time.monotonic() - started))
             else:
                 results.errors.append(f"HTTP {response.status_code}")
         except httpx.HTTPError as exc:
             results.errors.append(type(exc).__name__)
-        sent += 1
-    return sent
-
-
-async def worker(client: httpx.AsyncClient, turns: int, deadline: float, results: Results) -> None:
-    """Run conversations back to back until the deadline."""
-    while time.monotonic() < deadline:
-        await conversation(client, turns, deadline, results)
 
 
 async def load(
-    base_url: str, *, concurrency: int, turns: int, seconds: float
-) -> tuple[Results, float]:
-    """Drive `concurrency` simultaneous conversations for `seconds`; return results and elapsed."""
+    base_url: str, send: Send, *, concurrency: int, turns: int, seconds: float
+) -> Results:
+    """Drive `concurrency` conversations back to back for `seconds`."""
     results = Results()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=limits) as client:
-        await conversation(client, 2, time.monotonic() + 30, Results())  # warm-up
+        await conversation(client, send, 2, time.monotonic() + 30, Results())  # warm-up
         started = time.monotonic()
         deadline = started + seconds
-        await asyncio.gather(
-            *(worker(client, turns, deadline, results) for _ in range(concurrency))
-        )
-        return results, time.monotonic() - started
+
+        async def worker() -> None:
+            while time.monotonic() < deadline:
+                await conversation(client, send, turns, deadline, results)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        results.elapsed = time.monotonic() - started
+    return results
 
 
-def report(title: str, results: Results, elapsed: float) -> None:
+async def flatness(base_url: str, *, conversations: int, turns: int) -> list[float]:
+    """Median latency (seconds) of each turn over conversations run one after the other."""
+    per_turn: list[list[float]] = [[] for _ in range(turns)]
+    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
+        for _ in range(conversations):
+            conversation_id = uuid.uuid4().hex
+            for turn in range(turns):
+                started = time.perf_counter()
+                response = await send_to_api(client, conversation_id, turn)
+                response.raise_for_status()
+                per_turn[turn].append(time.perf_counter() - started)
+    return [statistics.median(values) for values in per_turn]
+
+
+def report(title: str, results: Results) -> None:
     """Print throughput and latency percentiles."""
-    values = [latency for _, latency in results.latencies]
     print(f"\n{title}")
-    if not values:
+    if not results.latencies:
         print(f"  no successful request; errors: {results.errors[:5]}")
         return
-    first = [lat for turn, lat in results.latencies if turn == 0]
-    last_turn = max(turn for turn, _ in results.latencies)
-    last = [lat for turn, lat in results.latencies if turn == last_turn]
-    print(f"  messages/s       {len(values) / elapsed:8.1f}   ({len(values)} in {elapsed:.1f} s)")
     print(
-        f"  latency ms       p50 {percentile(values, 0.5) * 1000:7.1f}   "
-        f"p95 {percentile(values, 0.95) * 1000:7.1f}   p99 {percentile(values, 0.99) * 1000:7.1f}"
+        f"  messages/s  {results.rate:8.1f}   ({len(results.latencies)} in "
+        f"{results.elapsed:.1f} s, {len(results.errors)} errors)"
     )
     print(
-        f"  turn 1 vs {last_turn + 1}     median {statistics.median(first) * 1000:.1f} ms"
-        f" vs {statistics.median(last) * 1000:.1f} ms"
+        f"  latency ms  p50 {results.percentile(0.5) * 1000:7.1f}   "
+        f"p95 {results.percentile(0.95) * 1000:7.1f}   "
+        f"p99 {results.percentile(0.99) * 1000:7.1f}"
     )
-    print(f"  errors           {len(results.errors)}")
+
+
+def baseline_model() -> Path:
+    """Return the `rasa init` assistant's model, creating and training the project once."""
+    models = sorted((BASELINE_DIR / "models").glob("*.tar.gz"))
+    if models:
+        return models[-1]
+    print("==> Creating the plain `rasa init` assistant (once, about 2 minutes)", flush=True)
+    BASELINE_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(BOT_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(BASELINE_DIR)],
+        cwd=BASELINE_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    return sorted((BASELINE_DIR / "models").glob("*.tar.gz"))[-1]
+
+
+def run_baseline(*, concurrency: int, turns: int, seconds: float, workdir: Path) -> Results:
+    """Start `rasa run` on the `rasa init` assistant and load it through its REST channel."""
+    model = baseline_model()
+    port = free_port()
+    with (workdir / "baseline.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(BOT_BIN / "rasa"),
+                "run",
+                "--model",
+                str(model),
+                "--port",
+                str(port),
+                "--interface",
+                "127.0.0.1",
+            ],
+            cwd=BASELINE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until(f"{url}/", timeout=START_TIMEOUT_SECONDS, processes={"rasa": process})
+            return asyncio.run(
+                load(url, send_to_rasa, concurrency=concurrency, turns=turns, seconds=seconds)
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def verdict(name: str, ok: bool, detail: str) -> bool:
+    print(f"  {'met   ' if ok else 'MISSED'}  {name}: {detail}")
+    return ok
 
 
 def main() -> None:
@@ -121,28 +223,74 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--turns", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--long-turns", type=int, default=40)
+    parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir:
-        stack = Stack(workdir=Path(workdir))
+    with tempfile.TemporaryDirectory() as name:
+        workdir = Path(name)
+        stack = Stack(workdir=workdir)
         print("==> Starting the stack (Rasa, action server, API)", flush=True)
         stack.start()
         try:
             print(
-                f"==> {args.concurrency} concurrent conversations of {args.turns} turns "
+                f"==> Load: {args.concurrency} concurrent conversations of {args.turns} turns "
                 f"for {args.seconds:.0f} s",
                 flush=True,
             )
-            results, elapsed = asyncio.run(
+            ours = asyncio.run(
                 load(
                     stack.api_url,
+                    send_to_api,
                     concurrency=args.concurrency,
                     turns=args.turns,
                     seconds=args.seconds,
                 )
             )
-            report("Assistant (through the API gateway)", results, elapsed)
+            print(f"==> Flatness: 4 conversations of {args.long_turns} turns, no load", flush=True)
+            medians = asyncio.run(flatness(stack.api_url, conversations=4, turns=args.long_turns))
         finally:
             stack.stop()
+        base = None
+        if not args.no_baseline:
+            print("==> Baseline: plain `rasa init` assistant, same load", flush=True)
+            base = run_baseline(
+                concurrency=args.concurrency,
+                turns=args.turns,
+                seconds=args.seconds,
+                workdir=workdir,
+            )
+
+    report("Assistant (API gateway + Rasa + action server + databases)", ours)
+    last_cycle = medians[-len(TURNS) :]
+    first_cycle = medians[: len(TURNS)]
+    growth = statistics.mean(last_cycle) / statistics.mean(first_cycle)
+    print(
+        f"\nAlong a conversation of {len(medians)} turns (median of 4, no load): turn 1 "
+        f"{medians[0] * 1000:.1f} ms, turn {len(medians)} {medians[-1] * 1000:.1f} ms; "
+        f"last {len(TURNS)} turns / first {len(TURNS)} (same messages): {growth:.2f}x"
+    )
+    ok = True
+    if base is not None:
+        report("Plain `rasa init` assistant (Rasa REST channel)", base)
+        ratio = ours.rate / base.rate if base.rate else float("inf")
+        print(f"\nThroughput ratio: {ratio:.1f}x the plain assistant")
+        print("\nTargets")
+        ok &= verdict("throughput", ratio >= TARGET_RATIO, f"{ratio:.1f}x (>= {TARGET_RATIO}x)")
+    else:
+        print("\nTargets")
+    ok &= verdict(
+        "p99",
+        ours.percentile(0.99) <= TARGET_P99_SECONDS,
+        f"{ours.percentile(0.99) * 1000:.0f} ms (<= {TARGET_P99_SECONDS * 1000:.0f} ms)",
+    )
+    ok &= verdict("errors", not ours.errors, f"{len(ours.errors)}")
+    ok &= verdict(
+        "flat latency",
+        medians[-1] <= TARGET_FLATNESS * medians[0] and growth <= TARGET_FLATNESS,
+        f"turn {len(medians)} / turn 1 = {medians[-1] / medians[0]:.2f}, "
+        f"last / first cycle = {growth:.2f} (<= {TARGET_FLATNESS})",
+    )
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

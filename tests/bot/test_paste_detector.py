@@ -54,3 +54,20 @@ def test_the_component_overrides_the_intent_of_pastes_only() -> None:
 
     assert paste.get("intent") == {"name": "paste_error", "confidence": 1.0}
     assert question.get("intent") == {"name": "ej", "confidence": 0.9}
+
+
+def test_error_wording_alone_does_not_override_a_confident_classifier() -> None:
+    """ "Le fournisseur n'existe pas dans le référentiel" is a question about suppliers, unless
+    the classifier has no idea; with a code or a prefix it is a paste whatever the classifier."""
+    text = "le fournisseur n'existe pas encore dans le référentiel"
+    confident = Message(data={"text": text, "intent": {"name": "rnf", "confidence": 0.95}})
+    unsure = Message(data={"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.2}})
+    coded = Message(
+        data={"text": text + " 0214-CDBU", "intent": {"name": "rnf", "confidence": 0.95}}
+    )
+
+    ErrorPasteDetector().process([confident, unsure, coded])
+
+    assert confident.get("intent")["name"] == "rnf"
+    assert unsure.get("intent")["name"] == "paste_error"
+    assert coded.get("intent")["name"] == "paste_error"

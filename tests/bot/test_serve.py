@@ -29,3 +29,30 @@ def test_a_valid_response_passes() -> None:
 def test_an_invalid_response_is_refused_as_rasa_does() -> None:
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action()._validate_action_result({"events": "not a list"})
+
+
+async def test_calls_to_an_endpoint_share_one_session() -> None:
+    """Two requests reuse the connection instead of opening one each."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    peers = []
+
+    async def handler(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook")
+        assert await endpoint.request(json={"a": 1}) == {"events": [], "responses": []}
+        assert await endpoint.request(json={"a": 2}) == {"events": [], "responses": []}
+    finally:
+        await runner.cleanup()
+    assert len(peers) == 2 and peers[0] == peers[1]  # same client socket: kept alive

@@ -315,3 +315,37 @@ async def test_an_answer_to_an_error_offers_a_new_conversation(client: httpx.Asy
 
     restarted = await chat.click(option, "Nouvelle conversation")
     assert "Nouvelle conversation" in texts(restarted)
+
+
+async def test_a_thumbs_down_is_kept_when_rasa_is_down(
+    make_client: Any, database_url: str, unused_url: str
+) -> None:
+    from api.conversations import service
+    from api.conversations.service import BotUtterance
+    from api.core.db import create_engine, create_session_factory
+
+    engine = create_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        conversation = await service.get_or_create(
+            db_session=session, conversation_id="rasa-down-feedback"
+        )
+        [answer] = await service.add_bot_messages(
+            db_session=session,
+            conversation=conversation,
+            utterances=[
+                BotUtterance(text="Réponse", buttons=[], entry_id="fsd-creation", entry_version=2)
+            ],
+        )
+        await session.commit()
+        answer_id = answer.id
+    await engine.dispose()
+    client = await make_client(rasa_url=unused_url, action_server_url=unused_url)
+
+    response = await client.post(
+        "/api/v1/conversations/rasa-down-feedback/feedback",
+        json={"message_id": answer_id, "rating": "down", "comment": "Pas clair"},
+    )
+
+    assert response.status_code == 201
+    assert response.json()["messages"] == []
+    assert (response.json()["entry_id"], response.json()["entry_version"]) == ("fsd-creation", 2)
