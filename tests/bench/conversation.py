@@ -170,13 +170,15 @@ def baseline_model() -> Path:
         return models[-1]
     print("==> Creating the plain `rasa init` assistant (once, about 2 minutes)", flush=True)
     BASELINE_DIR.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [str(BOT_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(BASELINE_DIR)],
-        cwd=BASELINE_DIR,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    with (BASELINE_DIR.parent / "rasa-init.log").open("wb") as log:
+        subprocess.run(
+            [str(BOT_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(BASELINE_DIR)],
+            cwd=BASELINE_DIR,
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
     return sorted((BASELINE_DIR / "models").glob("*.tar.gz"))[-1]
 
 
