@@ -23,6 +23,7 @@ class HealthRead(BaseModel):
 async def _check_database(db_session: SessionDep) -> str | None:
     try:
         await db_session.execute(text("SELECT 1"))
+        await db_session.rollback()  # give the connection back before the other checks end
     except Exception as exc:  # any driver error means the database is not usable
         return f"{type(exc).__name__}: {exc}"
     return None
