@@ -92,7 +92,7 @@ def api_mock() -> Iterator[respx.MockRouter]:
         mock.get("/api/v1/kb/entries/gone").respond(
             status_code=404, json={"detail": "x", "message": "y"}
         )
-        mock.get("/api/v1/kb/entries").respond(json=[REPORT_ENTRY])
+        mock.get("/api/v1/kb/entries", name="entries").respond(json=[REPORT_ENTRY])
         mock.post("/api/v1/review/unanswered").respond(status_code=201, json={})
         yield mock
 

@@ -12,10 +12,11 @@ from actions.knowledge import (
     ActionConfirmError,
     ActionHandleFallback,
     ActionListDomainErrors,
+    ActionListIncidents,
     ActionMatchError,
     ActionRejectError,
 )
-from tests.actions.conftest import CANDIDATES, misunderstood_turn, tracker_with
+from tests.actions.conftest import CANDIDATES, REPORT_ENTRY, misunderstood_turn, tracker_with
 
 PASTE = "Poste de pièce 1508892764/00003 n'a pas encore été reporté dans exercice en cours"
 
@@ -248,3 +249,34 @@ async def test_knowledge_answers_carry_their_entry_for_feedback(
     )
 
     assert dispatcher.messages[0]["custom"] == {"entry_id": "ej-report", "entry_version": 3}
+
+
+async def test_the_incidents_of_a_domain_are_listed_as_buttons(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    incident = {**REPORT_ENTRY, "id": "ej-panne", "title": "Lenteurs sur les EJ"}
+    api_mock["entries"].respond(json=[incident])
+
+    await ActionListIncidents().run(
+        dispatcher, tracker_with("/list_incidents", "list_incidents", {"domain_id": "ej"}), domain
+    )
+
+    [message] = dispatcher.messages
+    assert message["text"] == "Les anomalies concernent les sujets suivants :"
+    assert message["buttons"] == [
+        {"title": "Lenteurs sur les EJ", "payload": '/open_entry{"entry_id": "ej-panne"}'}
+    ]
+    request = api_mock["entries"].calls.last.request
+    assert (request.url.params["domain"], request.url.params["kind"]) == ("ej", "major_incident")
+
+
+async def test_a_domain_without_incidents_says_so(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    api_mock["entries"].respond(json=[])
+
+    await ActionListIncidents().run(
+        dispatcher, tracker_with("/list_incidents", "list_incidents", {"domain_id": "fsd"}), domain
+    )
+
+    assert dispatcher.messages[0]["text"] == "Aucune anomalie connue n'est signalée sur ce domaine."
