@@ -1,12 +1,15 @@
 """HTTP client for the Rasa server: bounded concurrency, timeouts, health checks."""
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
 from api.core.errors import UpstreamUnavailableError
+
+T = TypeVar("T")
 
 UNAVAILABLE_MESSAGE = (
     "L'assistant est momentanément indisponible. Votre message a bien été enregistré ; "
@@ -60,6 +63,28 @@ class RasaClient:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._timeout = timeout_seconds
 
+    async def _post(
+        self, path: str, body: dict[str, Any], read: Callable[[Any], T], *, verb: str, noun: str
+    ) -> T:
+        """POST to Rasa within the in-flight bound and the timeout; return `read` of the JSON.
+
+        Any failure (timeout, connection, HTTP status, malformed answer) is an
+        UpstreamUnavailableError naming what Rasa did not do.
+        """
+        try:
+            async with asyncio.timeout(self._timeout), self._slots:
+                response = await self._http.post(path, json=body)
+            response.raise_for_status()
+            return read(response.json())
+        except TimeoutError as exc:
+            raise UpstreamUnavailableError(
+                f"Rasa did not {verb} within {self._timeout:g} s", UNAVAILABLE_MESSAGE
+            ) from exc
+        except (httpx.HTTPError, ValueError, ValidationError) as exc:
+            raise UpstreamUnavailableError(
+                f"Rasa {noun} failed: {type(exc).__name__}: {exc}", UNAVAILABLE_MESSAGE
+            ) from exc
+
     async def send(
         self, *, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[RasaUtterance]:
@@ -67,35 +92,19 @@ class RasaClient:
         body: dict[str, Any] = {"sender": sender, "message": message}
         if metadata:
             body["metadata"] = metadata
-        try:
-            async with asyncio.timeout(self._timeout), self._slots:
-                response = await self._http.post("/webhooks/rest/webhook", json=body)
-            response.raise_for_status()
-            return [RasaUtterance.model_validate(item) for item in response.json()]
-        except TimeoutError as exc:
-            raise UpstreamUnavailableError(
-                f"Rasa did not answer within {self._timeout:g} s", UNAVAILABLE_MESSAGE
-            ) from exc
-        except (httpx.HTTPError, ValueError, ValidationError) as exc:
-            raise UpstreamUnavailableError(
-                f"Rasa request failed: {type(exc).__name__}: {exc}", UNAVAILABLE_MESSAGE
-            ) from exc
+        return await self._post(
+            "/webhooks/rest/webhook",
+            body,
+            lambda data: [RasaUtterance.model_validate(item) for item in data],
+            verb="answer",
+            noun="request",
+        )
 
     async def parse(self, *, text: str) -> "RasaParse":
         """Return Rasa's NLU interpretation of a text (Rasa runs with --enable-api)."""
-        try:
-            async with asyncio.timeout(self._timeout), self._slots:
-                response = await self._http.post("/model/parse", json={"text": text})
-            response.raise_for_status()
-            return RasaParse.model_validate(response.json())
-        except TimeoutError as exc:
-            raise UpstreamUnavailableError(
-                f"Rasa did not parse within {self._timeout:g} s", UNAVAILABLE_MESSAGE
-            ) from exc
-        except (httpx.HTTPError, ValueError, ValidationError) as exc:
-            raise UpstreamUnavailableError(
-                f"Rasa parse failed: {type(exc).__name__}: {exc}", UNAVAILABLE_MESSAGE
-            ) from exc
+        return await self._post(
+            "/model/parse", {"text": text}, RasaParse.model_validate, verb="parse", noun="parse"
+        )
 
     async def aclose(self) -> None:
         """Close the underlying connections."""
