@@ -26,6 +26,14 @@ def shown_message(canonical: str) -> str:
     return re.sub(r"\{[a-z_]+\}", "XXX", canonical)
 
 
+def entry_buttons(answer: Dict[str, Any]) -> List[Dict[str, str]]:
+    """The buttons of an answer (an entry or a follow-up option): each opens an entry."""
+    return [
+        {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
+        for b in answer.get("buttons") or []
+    ]
+
+
 def knowledge_ref(entry: Dict[str, Any]) -> Dict[str, Any]:
     """The custom data that lets the user rate an answer: the entry's id and version."""
     return {"entry_id": entry["id"], "entry_version": entry.get("version")}
@@ -37,11 +45,9 @@ def utter_entry(dispatcher: CollectingDispatcher, entry: Dict[str, Any], from_er
     incident = entry.get("incident")
     if incident:
         text = f"Anomalie connue : {entry['title']}\nStatut : {incident['status']}\n\n{text}"
-    buttons = [
-        {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
-        for b in entry.get("buttons") or []
-    ]
-    dispatcher.utter_message(text=text, buttons=buttons, json_message=knowledge_ref(entry))
+    dispatcher.utter_message(
+        text=text, buttons=entry_buttons(entry), json_message=knowledge_ref(entry)
+    )
     follow_up = entry.get("follow_up")
     if follow_up:
         options = [
@@ -247,12 +253,8 @@ class ActionAnswerOption(Action):
             dispatcher.utter_message(response="utter_not_understood")
             return count_misunderstanding(dispatcher, tracker)
         chosen = choices[int(option)]
-        buttons = [
-            {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
-            for b in chosen.get("buttons") or []
-        ]
         dispatcher.utter_message(
-            text=chosen["answer"], buttons=buttons, json_message=knowledge_ref(entry)
+            text=chosen["answer"], buttons=entry_buttons(chosen), json_message=knowledge_ref(entry)
         )
         if tracker.get_slot("error_text"):
             dispatcher.utter_message(response="utter_new_error_new_conversation")

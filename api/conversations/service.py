@@ -21,6 +21,13 @@ from api.conversations.models import (
 from api.core.errors import AppError, NotFoundError
 
 
+def _not_found(conversation_id: str) -> NotFoundError:
+    return NotFoundError(
+        f"conversation {conversation_id!r} does not exist",
+        "Cette conversation n'existe pas ou a expiré.",
+    )
+
+
 async def get(*, db_session: AsyncSession, conversation_id: str) -> Conversation | None:
     """Return the conversation, if any."""
     return await db_session.get(Conversation, conversation_id)
@@ -37,10 +44,7 @@ async def get_with_messages_or_raise(
     )
     conversation = (await db_session.scalars(query)).one_or_none()
     if conversation is None:
-        raise NotFoundError(
-            f"conversation {conversation_id!r} does not exist",
-            "Cette conversation n'existe pas ou a expiré.",
-        )
+        raise _not_found(conversation_id)
     return conversation
 
 
@@ -137,10 +141,7 @@ async def get_or_raise(*, db_session: AsyncSession, conversation_id: str) -> Con
     """Return the conversation, or raise NotFoundError."""
     conversation = await get(db_session=db_session, conversation_id=conversation_id)
     if conversation is None:
-        raise NotFoundError(
-            f"conversation {conversation_id!r} does not exist",
-            "Cette conversation n'existe pas ou a expiré.",
-        )
+        raise _not_found(conversation_id)
     return conversation
 
 
