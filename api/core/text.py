@@ -1,8 +1,9 @@
 """Validation of user text shared by every endpoint that receives some."""
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 # C0 control characters other than tab, line feed and carriage return: binary, not text.
@@ -17,6 +18,10 @@ def clean_text(value: str) -> str:
     if not stripped:
         raise PydanticCustomError("text_empty", "text is empty or only whitespace")
     return stripped
+
+
+# A user's text in a request body: refused when empty, blank or binary, stripped otherwise.
+UserText = Annotated[str, AfterValidator(clean_text)]
 
 
 def text_length_errors(text: str, limit: int, field: str = "text") -> list[dict[str, Any]]:

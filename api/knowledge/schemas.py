@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.core.text import clean_text
+from api.core.text import UserText
 from knowledge_base.schema import Application, Button, FollowUp, Incident, Kind
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
@@ -27,13 +27,7 @@ class MatchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str
-
-    @field_validator("text")
-    @classmethod
-    def text_is_text(cls, value: str) -> str:
-        """Refuse empty and binary text."""
-        return clean_text(value)
+    text: UserText
 
 
 class MatchRead(BaseModel):

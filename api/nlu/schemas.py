@@ -1,8 +1,8 @@
 """Request and response bodies of the NLU endpoint."""
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.core.text import clean_text
+from api.core.text import UserText
 
 
 class ParseRequest(BaseModel):
@@ -13,13 +13,7 @@ class ParseRequest(BaseModel):
         json_schema_extra={"examples": [{"text": "je n'arrive plus à modifier mon EJ"}]},
     )
 
-    text: str
-
-    @field_validator("text")
-    @classmethod
-    def text_is_text(cls, value: str) -> str:
-        """Refuse empty and binary text."""
-        return clean_text(value)
+    text: UserText
 
 
 class ParseRead(BaseModel):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from api.conversations.schemas import ConversationId
 from api.core.text import clean_text
@@ -15,14 +15,8 @@ class UnansweredCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     conversation_id: ConversationId
-    text: Annotated[str, StringConstraints(max_length=100_000)]
+    text: Annotated[str, StringConstraints(max_length=100_000), AfterValidator(clean_text)]
     reason: Literal["unknown_error_message", "not_understood", "candidate_rejected"]
-
-    @field_validator("text")
-    @classmethod
-    def text_is_text(cls, value: str) -> str:
-        """Refuse empty and binary text."""
-        return clean_text(value)
 
 
 class UnansweredRead(BaseModel):
