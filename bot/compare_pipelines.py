@@ -21,7 +21,6 @@ from typing import Any, Dict, List
 ROOT = Path(__file__).resolve().parents[1]
 RASA = str(Path(sys.executable).with_name("rasa"))
 OUT = ROOT / "results" / "nlu-comparison"
-sys.path.insert(0, str(ROOT))
 
 
 def cross_validate(config: Path, folds: int) -> Dict[str, float]:
@@ -49,7 +48,7 @@ def heldout_and_latency(model: Path) -> Dict[str, float]:
     """Return the held-out domain accuracy and the parse latency percentiles (ms)."""
     from rasa.core.agent import Agent
 
-    from tests.bot.test_nlu_heldout import domain_of, heldout
+    from bot.heldout import domain_of, heldout
 
     agent = Agent.load(str(model))
     examples = heldout()

@@ -2,33 +2,15 @@
 
 import asyncio
 from collections import Counter
-from pathlib import Path
 
 import pytest
-import yaml
 from rasa.core.agent import Agent
 
-ROOT = Path(__file__).resolve().parents[2]
+from bot.heldout import DOMAIN_IDS, ROOT, domain_of, heldout
+
 MODEL = ROOT / "models" / "current.tar.gz"
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
-DOMAIN_IDS = [
-    d["id"]
-    for d in yaml.safe_load((ROOT / "knowledge_base" / "domains.yml").read_text())["domains"]
-]
-# Intents that are about a domain without being the domain's own intent.
-INTENT_DOMAIN = {**{d: d for d in DOMAIN_IDS}, "request_fsd": "fsd"}
 MIN_DOMAIN_ACCURACY = 0.90
 MIN_GENERAL_ACCURACY = 0.80
-
-
-def heldout() -> list[tuple[str, str]]:
-    """Return (text, intent) pairs of the held-out file."""
-    pairs = []
-    for item in yaml.safe_load(HELDOUT.read_text())["nlu"]:
-        for line in item["examples"].splitlines():
-            if line.strip().startswith("- "):
-                pairs.append((line.strip()[2:], item["intent"]))
-    return pairs
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +26,6 @@ def predictions() -> list[tuple[str, str, str]]:
         return results
 
     return asyncio.run(parse_all())
-
-
-def domain_of(intent: str) -> str | None:
-    return INTENT_DOMAIN.get(intent)
 
 
 def test_the_heldout_set_has_at_least_eight_examples_per_domain() -> None:
