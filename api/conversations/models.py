@@ -54,6 +54,13 @@ def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
     )
 
 
+def _id_column() -> Mapped[int]:
+    """An auto-incremented 64-bit id (INTEGER on SQLite, where only that auto-increments)."""
+    return mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
 class Conversation(Base):
     """A conversation; its id is chosen by the client (Rasa's sender id)."""
 
@@ -79,9 +86,7 @@ class Message(Base):
 
     __tablename__ = "messages"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = _id_column()
     conversation_id: Mapped[str] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
@@ -114,9 +119,7 @@ class Feedback(Base):
 
     __tablename__ = "feedback"
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = _id_column()
     conversation_id: Mapped[str] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
@@ -140,9 +143,7 @@ class ConversationRating(Base):
     __tablename__ = "conversation_ratings"
     __table_args__ = (UniqueConstraint("conversation_id"),)
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    id: Mapped[int] = _id_column()
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     stars: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(Text)
