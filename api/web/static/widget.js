@@ -122,12 +122,8 @@
     return (result.data && result.data.message) || FALLBACK_ERROR;
   }
 
-  async function post(path, body) {
-    try {
-      return await request("POST", "/api/v1/conversations/" + conversationId + path, body);
-    } catch (error) {
-      return { ok: false, status: 0, data: null };
-    }
+  function post(path, body) {
+    return request("POST", "/api/v1/conversations/" + conversationId + path, body);
   }
 
   // Thumbs up / down under an answer taken from the knowledge base.
@@ -271,12 +267,18 @@
     return item;
   }
 
+  // Never throws: a network failure is { ok: false, status: 0 }.
   async function request(method, path, body) {
-    const response = await fetch(apiBase + path, {
-      method: method,
-      headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    let response;
+    try {
+      response = await fetch(apiBase + path, {
+        method: method,
+        headers: body ? { "Content-Type": "application/json" } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (error) {
+      return { ok: false, status: 0, data: null };
+    }
     let data = null;
     try {
       data = await response.json();
@@ -296,16 +298,11 @@
     if (!conversationId) conversationId = newConversationId();
     if (shown) renderMessage("user", shown, [], false);
     busy(true);
-    let result;
-    try {
-      const withProfile = Object.keys(profile).length ? Object.assign({ metadata: profile }, body) : body;
-      result = await request("POST", "/api/v1/conversations/" + conversationId + "/messages", withProfile);
-    } catch (error) {
-      result = { ok: false, status: 0, data: null };
-    }
+    const withProfile = Object.keys(profile).length ? Object.assign({ metadata: profile }, body) : body;
+    const result = await post("/messages", withProfile);
     busy(false);
     if (!result.ok) {
-      setStatus((result.data && result.data.message) || FALLBACK_ERROR);
+      setStatus(errorMessage(result));
       return false;
     }
     for (const message of result.data.messages) renderBot(message, true);
@@ -313,15 +310,10 @@
   }
 
   async function restore() {
-    let result;
-    try {
-      result = await request("GET", "/api/v1/conversations/" + conversationId);
-    } catch (error) {
-      result = { ok: false, status: 0, data: null };
-    }
+    const result = await request("GET", "/api/v1/conversations/" + conversationId);
     if (result.status === 404) return send({ payload: "/greet" }, null);
     if (!result.ok) {
-      setStatus((result.data && result.data.message) || FALLBACK_ERROR);
+      setStatus(errorMessage(result));
       return false;
     }
     const messages = result.data.messages;
