@@ -76,8 +76,59 @@ class ActionOfferHuman(Action):
         return [SlotSet("misunderstandings", 0.0)]
 
 
+# Which offer the user answered, from the response the bot used: why the handoff happens.
+TRIGGERS: Dict[str, str] = {
+    "utter_offer_human_after_misunderstandings": "misunderstandings",
+    "utter_offer_human_after_feedback": "negative_feedback",
+    "utter_offer_human": "user_request",
+}
+
+
+def handoff_trigger(tracker: Tracker) -> str:
+    """Why the user is handed off: the latest offer they answered (a request by default)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            trigger = TRIGGERS.get((event.get("metadata") or {}).get("utter_action", ""))
+            if trigger:
+                return trigger
+    return "user_request"
+
+
+def handoff_context(tracker: Tracker) -> Dict[str, Any]:
+    """What the advisor should know: why, the domain, the pasted error, misunderstood turns."""
+    misunderstood = sum(
+        1
+        for e in tracker.events
+        if e.get("event") == "user"
+        and (e.get("parse_data") or {}).get("intent", {}).get("name") == "nlu_fallback"
+    )
+    context = {
+        "trigger": handoff_trigger(tracker),
+        "domain": tracker.get_slot("domain_id"),
+        "entry_id": tracker.get_slot("entry_id"),
+        "pasted_error": tracker.get_slot("error_text"),
+        "misunderstood_messages": misunderstood,
+    }
+    return {key: value for key, value in context.items() if value not in (None, "", 0)}
+
+
+def request_handoff(
+    dispatcher: CollectingDispatcher, tracker: Tracker, category: str, leave_message: bool
+) -> None:
+    """Ask the API to hand the conversation to an advisor (it answers with the queue or hours)."""
+    dispatcher.utter_message(
+        json_message={
+            "handoff": {
+                "category": category,
+                "leave_message": leave_message,
+                "context": handoff_context(tracker),
+            }
+        }
+    )
+
+
 class ActionRequestHuman(Action):
-    """The user chose a category: tell them how that support answers."""
+    """The user chose a category: the API queues the conversation or says when advisors are back."""
 
     def name(self) -> Text:
         return "action_request_human"
@@ -89,5 +140,22 @@ class ActionRequestHuman(Action):
         if category not in CATEGORIES:
             offer_human(dispatcher, "utter_offer_human")
             return []
-        dispatcher.utter_message(response=f"utter_contact_{category}")
+        request_handoff(dispatcher, tracker, category, leave_message=False)
         return [SlotSet("misunderstandings", 0.0)]
+
+
+class ActionLeaveMessage(Action):
+    """Outside opening hours, the user leaves a message for the advisors of a category."""
+
+    def name(self) -> Text:
+        return "action_leave_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        category = tracker.get_slot("category")
+        if category not in CATEGORIES:
+            offer_human(dispatcher, "utter_offer_human")
+            return []
+        request_handoff(dispatcher, tracker, category, leave_message=True)
+        return []

@@ -13,6 +13,7 @@ from api.auth.service import AuthenticationError
 from api.conversations.schemas import CONVERSATION_ID_PATTERN
 from api.core.config import Settings
 from api.core.rasa import RasaClient
+from api.handoff.flows import LiveChat
 
 
 async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -30,10 +31,16 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _livechat(request: Request) -> LiveChat:
+    live: LiveChat = request.app.state.livechat
+    return live
+
+
 SessionDep = Annotated[AsyncSession, Depends(_db_session)]
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
 RasaDep = Annotated[RasaClient, Depends(_rasa)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+LiveChatDep = Annotated[LiveChat, Depends(_livechat)]
 ConversationIdPath = Annotated[
     str,
     Path(
@@ -67,3 +74,10 @@ def _current_admin(user: CurrentUser) -> User:
 
 
 CurrentAdmin = Annotated[User, Depends(_current_admin)]
+
+
+def _current_advisor(user: CurrentUser) -> User:
+    return auth_service.require_role(user, Role.ADVISOR)
+
+
+CurrentAdvisor = Annotated[User, Depends(_current_advisor)]

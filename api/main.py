@@ -15,6 +15,11 @@ from api.core.db import create_engine, create_session_factory
 from api.core.errors import install_error_handlers
 from api.core.limits import BodySizeLimit
 from api.core.rasa import RasaClient
+from api.core.realtime import Notifier
+from api.handoff.flows import LiveChat
+from api.handoff.hours import Clock, opening_hours_from, system_clock
+from api.handoff.router import console_router
+from api.handoff.router import router as handoff_router
 from api.health.router import router as health_router
 from api.knowledge.router import admin_router as knowledge_admin_router
 from api.knowledge.router import router as knowledge_router
@@ -29,8 +34,11 @@ logger = logging.getLogger("api")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API application for the given settings (the environment's by default)."""
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    """Build the API application for the given settings (the environment's by default).
+
+    `clock` tells the time to the LiveChat opening hours (tests set it).
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -45,6 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             base_url=settings.rasa_url,
             timeout_seconds=settings.rasa_timeout_seconds,
             max_in_flight=settings.rasa_max_in_flight,
+        )
+        app.state.notifier = Notifier()
+        app.state.livechat = LiveChat(
+            rasa=app.state.rasa,
+            notifier=app.state.notifier,
+            hours=opening_hours_from(settings),
+            clock=clock,
         )
         try:
             yield
@@ -65,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge_router,
         knowledge_admin_router,
         nlu_router,
+        handoff_router,
+        console_router,
         auth_router,
         review_router,
         review_admin_router,

@@ -2,11 +2,13 @@
 
 from api.auth.models import User
 from api.conversations.models import Conversation, Message
+from api.handoff.models import Handoff
 from api.knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeText
 from api.review.models import UnansweredMessage
 
 __all__ = [
     "Conversation",
+    "Handoff",
     "KnowledgeEntry",
     "KnowledgeRevision",
     "KnowledgeText",

@@ -1,11 +1,16 @@
-"""Conversation use cases that cross the database and Rasa: chat, feedback, ratings."""
-
-from collections.abc import Sequence
+"""Conversation use cases that cross the database, Rasa and the LiveChat: chat, feedback."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversations import service
-from api.conversations.models import Conversation, DeliveryStatus, FeedbackRating, Message
+from api.conversations.bot import ask_bot
+from api.conversations.models import (
+    Conversation,
+    ConversationStatus,
+    DeliveryStatus,
+    FeedbackRating,
+    Message,
+)
 from api.conversations.schemas import (
     BotMessageRead,
     ConversationReply,
@@ -13,86 +18,88 @@ from api.conversations.schemas import (
     FeedbackRead,
     MessageCreate,
 )
-from api.conversations.service import BotUtterance
 from api.core.errors import UpstreamUnavailableError
-from api.core.rasa import RasaClient, RasaUtterance
+from api.core.rasa import UNAVAILABLE_MESSAGE as UNAVAILABLE
+from api.handoff import flows as handoff_flows
+from api.handoff import service as handoff_service
+from api.handoff.flows import LiveChat
 
 # Sent to Rasa after a thumbs down: the bot apologises and offers a human advisor.
 NEGATIVE_FEEDBACK_PAYLOAD = "/negative_feedback"
 
 
-def bot_utterances(utterances: Sequence[RasaUtterance]) -> list[BotUtterance]:
-    """Turn Rasa's REST output into messages to store.
+async def _reply(
+    *, db_session: AsyncSession, conversation: Conversation, messages: list[Message]
+) -> ConversationReply:
+    return ConversationReply(
+        conversation_id=conversation.id,
+        status=conversation.status,
+        messages=[BotMessageRead.model_validate(m) for m in messages],
+        handoff=await handoff_service.state(db_session=db_session, conversation_id=conversation.id),
+    )
 
-    Rasa sends an utterance's `custom` data (knowledge entry, rating request) as a separate item
-    after its text: it is attached to the message it follows.
-    """
-    messages: list[BotUtterance] = []
-    for item in utterances:
-        custom = item.custom or {}
-        if item.text is None and not item.buttons and messages:
-            target = messages[-1]
-        elif item.text is None and not item.buttons:
-            continue
-        else:
-            target = BotUtterance(text=item.text, buttons=[b.model_dump() for b in item.buttons])
-            messages.append(target)
-        if isinstance(custom.get("entry_id"), str):
-            target.entry_id = custom["entry_id"]
-            version = custom.get("entry_version")
-            target.entry_version = version if isinstance(version, int) else None
-        if custom.get("ask_rating") is True:
-            target.ask_rating = True
+
+async def _to_bot(
+    *, db_session: AsyncSession, live: LiveChat, conversation: Conversation, stored: Message
+) -> list[Message]:
+    """Forward a stored user message to Rasa, store its answer; a handoff it asks for starts."""
+    # An advisor's chat ended while Rasa was unreachable: resume its tracker first.
+    resumed = not conversation.bot_paused or (
+        await handoff_flows.resume_bot(
+            db_session=db_session, live=live, conversation=conversation, sent=None
+        )
+        is not None
+    )
+    if not resumed:
+        raise UpstreamUnavailableError("Rasa did not resume the conversation", UNAVAILABLE)
+    sent = stored.payload if stored.payload is not None else stored.text
+    assert sent is not None
+    messages, request = await ask_bot(
+        db_session=db_session, rasa=live.rasa, conversation=conversation, sent=sent
+    )
+    stored.delivery = DeliveryStatus.DELIVERED
+    if request is not None:
+        messages += await handoff_flows.request_handoff(
+            db_session=db_session, live=live, conversation=conversation, request=request
+        )
     return messages
 
 
-async def _ask_bot(
-    *, db_session: AsyncSession, rasa: RasaClient, conversation: Conversation, sent: str
-) -> list[Message]:
-    """Send a message to Rasa and store its answer (raises UpstreamUnavailableError)."""
-    utterances = await rasa.send(
-        sender=conversation.id, message=sent, metadata=conversation.profile or None
-    )
-    return await service.add_bot_messages(
-        db_session=db_session, conversation=conversation, utterances=bot_utterances(utterances)
-    )
-
-
 async def handle_user_message(
-    *, db_session: AsyncSession, rasa: RasaClient, conversation_id: str, message: MessageCreate
+    *, db_session: AsyncSession, live: LiveChat, conversation_id: str, message: MessageCreate
 ) -> ConversationReply:
-    """Store the user's message, get the bot's answer, store it and return it."""
+    """Store the user's message, then route it: to Rasa, or to the advisor who has it."""
     conversation = await service.get_or_create(
         db_session=db_session, conversation_id=conversation_id, profile=message.metadata
     )
     stored = await service.add_user_message(
         db_session=db_session, conversation=conversation, text=message.text, payload=message.payload
     )
+    if conversation.status is ConversationStatus.CLOSED:
+        conversation.status = ConversationStatus.BOT  # a new message reopens it
     await db_session.commit()  # the message is safe before anything can fail downstream
 
-    sent = message.payload if message.payload is not None else message.text
-    assert sent is not None
+    if conversation.status in (ConversationStatus.WAITING_AGENT, ConversationStatus.AGENT):
+        routed = await handoff_flows.forward_to_advisor(
+            db_session=db_session, live=live, conversation=conversation, message=stored
+        )
+        if routed is not None:
+            return await _reply(db_session=db_session, conversation=conversation, messages=routed)
     try:
-        bot_messages = await _ask_bot(
-            db_session=db_session, rasa=rasa, conversation=conversation, sent=sent
+        messages = await _to_bot(
+            db_session=db_session, live=live, conversation=conversation, stored=stored
         )
     except UpstreamUnavailableError as exc:
         stored.delivery = DeliveryStatus.FAILED
         await db_session.commit()
         exc.extra.update(conversation_id=conversation_id, message_id=stored.id)
         raise
-
-    stored.delivery = DeliveryStatus.DELIVERED
     await db_session.commit()
-    return ConversationReply(
-        conversation_id=conversation_id,
-        status=conversation.status,
-        messages=[BotMessageRead.model_validate(m) for m in bot_messages],
-    )
+    return await _reply(db_session=db_session, conversation=conversation, messages=messages)
 
 
 async def give_feedback(
-    *, db_session: AsyncSession, rasa: RasaClient, conversation_id: str, body: FeedbackCreate
+    *, db_session: AsyncSession, live: LiveChat, conversation_id: str, body: FeedbackCreate
 ) -> FeedbackRead:
     """Store a thumbs up / down; after a thumbs down, the bot offers a human advisor."""
     conversation = await service.get_or_raise(
@@ -111,11 +118,11 @@ async def give_feedback(
     await db_session.commit()  # the feedback is kept even if Rasa does not answer
 
     answer: list[Message] = []
-    if feedback.rating == FeedbackRating.DOWN:
+    if feedback.rating == FeedbackRating.DOWN and conversation.status is ConversationStatus.BOT:
         try:
-            answer = await _ask_bot(
+            answer, _ = await ask_bot(
                 db_session=db_session,
-                rasa=rasa,
+                rasa=live.rasa,
                 conversation=conversation,
                 sent=NEGATIVE_FEEDBACK_PAYLOAD,
             )

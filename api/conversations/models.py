@@ -71,6 +71,9 @@ class Conversation(Base):
         _enum(ConversationStatus, "conversation_status"), default=ConversationStatus.BOT
     )
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Rasa's tracker is paused while an advisor owns the conversation; still True after the
+    # handoff if Rasa could not be told to resume (retried on the next message).
+    bot_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -19,7 +19,9 @@ from api.conversations.schemas import (
     limit_errors,
 )
 from api.core.config import Settings
-from api.deps import ConversationIdPath, RasaDep, SessionDep, SettingsDep
+from api.deps import ConversationIdPath, LiveChatDep, SessionDep, SettingsDep
+from api.handoff import flows as handoff_flows
+from api.handoff import service as handoff_service
 
 router = APIRouter(tags=["conversations"])
 
@@ -57,11 +59,11 @@ async def post_message(
     conversation_id: ConversationIdPath,
     body: Annotated[MessageCreate, Depends(checked_message)],
     db_session: SessionDep,
-    rasa: RasaDep,
+    live: LiveChatDep,
 ) -> ConversationReply:
     """Send a user message (text or button payload) and get the bot's reply."""
     return await flows.handle_user_message(
-        db_session=db_session, rasa=rasa, conversation_id=conversation_id, message=body
+        db_session=db_session, live=live, conversation_id=conversation_id, message=body
     )
 
 
@@ -77,7 +79,32 @@ async def get_conversation(
     conversation = await service.get_with_messages_or_raise(
         db_session=db_session, conversation_id=conversation_id
     )
-    return ConversationRead.model_validate(conversation)
+    read = ConversationRead.model_validate(conversation)
+    read.handoff = await handoff_service.state(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    return read
+
+
+@router.post(
+    "/api/v1/conversations/{conversation_id}/close",
+    response_model=ConversationRead,
+    responses={404: {"description": "No such conversation."}},
+)
+async def close_conversation(
+    conversation_id: ConversationIdPath, db_session: SessionDep, live: LiveChatDep
+) -> ConversationRead:
+    """End the conversation (the widget's "Terminer"): a waiting or active LiveChat ends too.
+
+    A later message reopens it with the bot.
+    """
+    conversation = await service.get_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    await handoff_flows.end_conversation(
+        db_session=db_session, live=live, conversation=conversation
+    )
+    return await get_conversation(conversation_id, db_session)
 
 
 @router.post(
@@ -90,11 +117,14 @@ async def get_conversation(
     },
 )
 async def post_feedback(
-    conversation_id: ConversationIdPath, body: FeedbackCreate, db_session: SessionDep, rasa: RasaDep
+    conversation_id: ConversationIdPath,
+    body: FeedbackCreate,
+    db_session: SessionDep,
+    live: LiveChatDep,
 ) -> FeedbackRead:
     """Rate a bot answer thumbs up / down; after a down, `messages` offer a human advisor."""
     return await flows.give_feedback(
-        db_session=db_session, rasa=rasa, conversation_id=conversation_id, body=body
+        db_session=db_session, live=live, conversation_id=conversation_id, body=body
     )
 
 
@@ -114,6 +144,9 @@ async def post_rating(
     rating = await service.record_rating(
         db_session=db_session, conversation=conversation, stars=body.stars, comment=body.comment
     )
+    await handoff_service.record_stars(
+        db_session=db_session, conversation_id=conversation_id, stars=body.stars
+    )
     await db_session.commit()
     return RatingRead.model_validate(rating)
 
@@ -127,11 +160,11 @@ async def post_rating(
 async def rest_webhook(
     body: Annotated[RestWebhookIn, Depends(checked_webhook_message)],
     db_session: SessionDep,
-    rasa: RasaDep,
+    live: LiveChatDep,
 ) -> list[RestWebhookOut]:
     """Rasa's REST channel, served by the gateway so clients written for Rasa work unchanged."""
     reply = await flows.handle_user_message(
-        db_session=db_session, rasa=rasa, conversation_id=body.sender, message=body.as_message()
+        db_session=db_session, live=live, conversation_id=body.sender, message=body.as_message()
     )
     return [
         RestWebhookOut(

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from api.conversations.models import ConversationStatus, FeedbackRating, Sender
 from api.core.config import Settings
 from api.core.text import clean_text, text_length_errors
+from api.handoff.models import HandoffStatus
 
 CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_-]{8,128}$"
 ConversationId = Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)]
@@ -103,12 +104,29 @@ class BotMessageRead(BaseModel):
     )
 
 
+class HandoffState(BaseModel):
+    """The user's view of their place in the LiveChat queue."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: HandoffStatus
+    category: str
+    offline: bool = Field(description="Left outside opening hours: an advisor answers later.")
+    position: int | None = Field(
+        default=None, description="1 for the next conversation an advisor takes; null once taken."
+    )
+
+
 class ConversationReply(BaseModel):
     """What the client gets back after sending a message."""
 
     conversation_id: str
     status: ConversationStatus
     messages: list[BotMessageRead]
+    handoff: HandoffState | None = Field(
+        default=None, description="The LiveChat request while one is waiting or active."
+    )
 
 
 class MessageRead(BaseModel):
@@ -135,6 +153,7 @@ class ConversationRead(BaseModel):
     status: ConversationStatus
     created_at: datetime
     messages: list[MessageRead]
+    handoff: HandoffState | None = None
 
 
 class RestWebhookIn(BaseModel):

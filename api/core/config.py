@@ -1,5 +1,6 @@
 """Settings read from environment variables (and an optional .env file), with safe defaults."""
 
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,17 @@ class Settings(BaseSettings):
     max_metadata_bytes: int = Field(default=4096, ge=2, le=1_000_000)
     max_request_bytes: int = Field(default=256 * 1024, ge=1024, le=100 * 1024 * 1024)
 
+    # LiveChat opening hours (advisors answer only then); outside them the user may leave a
+    # message. Weekdays: 0 is Monday. Public holidays from the `holidays` package (None: none).
+    handoff_timezone: str = "Europe/Paris"
+    handoff_opening_time: time = time(8, 30)
+    handoff_closing_time: time = time(18, 30)
+    handoff_weekdays: set[int] = Field(default={0, 1, 2, 3, 4})
+    handoff_holidays_country: str | None = "FR"
+    handoff_holidays_subdivision: str | None = None
+    handoff_closed_dates: set[date] = Field(default_factory=set)
+    canned_responses_file: Path = ROOT_DIR / "knowledge_base" / "canned_responses.yml"
+
     dsfr_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
     domains_file: Path = ROOT_DIR / "knowledge_base" / "domains.yml"
 
@@ -43,6 +55,21 @@ class Settings(BaseSettings):
             PLACEHOLDER_SECRET,
         ):
             raise ValueError("SECRET_KEY must be set to a real secret when APP_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def check_opening_hours(self) -> "Settings":
+        """Refuse opening hours that cannot be used (closing before opening, unknown zone)."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        if self.handoff_closing_time <= self.handoff_opening_time:
+            raise ValueError("HANDOFF_CLOSING_TIME must be after HANDOFF_OPENING_TIME")
+        if not self.handoff_weekdays <= set(range(7)):
+            raise ValueError("HANDOFF_WEEKDAYS must be numbers from 0 (Monday) to 6 (Sunday)")
+        try:
+            ZoneInfo(self.handoff_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown HANDOFF_TIMEZONE {self.handoff_timezone!r}") from exc
         return self
 
 

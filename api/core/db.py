@@ -72,3 +72,8 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
     """Yield a session, closed afterwards."""
     async with factory() as session:
         yield session
+
+
+def as_utc(value: datetime) -> datetime:
+    """The datetime in UTC; a naive one (as SQLite returns them) is taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -64,7 +64,7 @@ class RasaClient:
         self._timeout = timeout_seconds
 
     async def _post(
-        self, path: str, body: dict[str, Any], read: Callable[[Any], T], *, verb: str, noun: str
+        self, path: str, body: Any, read: Callable[[Any], T], *, verb: str, noun: str
     ) -> T:
         """POST to Rasa within the in-flight bound and the timeout; return `read` of the JSON.
 
@@ -104,6 +104,16 @@ class RasaClient:
         """Return Rasa's NLU interpretation of a text (Rasa runs with --enable-api)."""
         return await self._post(
             "/model/parse", {"text": text}, RasaParse.model_validate, verb="parse", noun="parse"
+        )
+
+    async def append_events(self, *, sender: str, events: list[dict[str, Any]]) -> None:
+        """Append events to a conversation's tracker (e.g. pause or resume it)."""
+        await self._post(
+            f"/conversations/{sender}/tracker/events?include_events=NONE",
+            events,
+            lambda _data: None,
+            verb="record the events",
+            noun="tracker update",
         )
 
     async def aclose(self) -> None:

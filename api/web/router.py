@@ -44,3 +44,9 @@ async def chat_page(
             "profile": page_profile(application=application, role=role, ministere=ministere),
         },
     )
+
+
+@router.get("/console", response_class=HTMLResponse)
+async def console_page(request: Request) -> HTMLResponse:
+    """Serve the LiveChat advisors' console (login, queue, chat)."""
+    return TEMPLATES.TemplateResponse(request, "console.html", {"title": "Console des conseillers"})

@@ -6,7 +6,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import handoff
-from actions.handoff import ActionOfferHuman, ActionRequestHuman, count_misunderstanding
+from actions.handoff import (
+    ActionLeaveMessage,
+    ActionOfferHuman,
+    ActionRequestHuman,
+    count_misunderstanding,
+)
 from tests.actions.conftest import misunderstood_turn, tracker_with
 
 
@@ -38,16 +43,86 @@ async def test_a_thumbs_down_thanks_and_offers_a_human(
     assert len(dispatcher.messages[0]["buttons"]) == 5
 
 
-async def test_a_chosen_category_gets_its_support_answer(
+async def test_a_chosen_category_asks_the_api_for_a_handoff_with_its_context(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
+    events = [
+        {"event": "user", "text": "xqzw", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "user", "text": "blorp", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {
+            "event": "bot",
+            "text": "Je ne parviens pas à vous aider.",
+            "metadata": {"utter_action": "utter_offer_human_after_misunderstandings"},
+        },
+        {"event": "user", "text": "/choose_handoff_category"},
+    ]
     tracker = tracker_with(
-        "/choose_handoff_category", "choose_handoff_category", {"category": "question_metier"}
+        "/choose_handoff_category",
+        "choose_handoff_category",
+        {"category": "question_metier", "domain_id": "facture", "error_text": "Facture rejetée"},
+        events=events,
+    )
+
+    result = await ActionRequestHuman().run(dispatcher, tracker, domain)
+
+    [message] = dispatcher.messages
+    assert message["custom"] == {
+        "handoff": {
+            "category": "question_metier",
+            "leave_message": False,
+            "context": {
+                "trigger": "misunderstandings",
+                "domain": "facture",
+                "pasted_error": "Facture rejetée",
+                "misunderstood_messages": 2,
+            },
+        }
+    }
+    assert result == [SlotSet("misunderstandings", 0.0)]
+
+
+async def test_a_handoff_after_a_thumbs_down_says_so(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    events = [
+        {"event": "bot", "metadata": {"utter_action": "utter_offer_human_after_feedback"}},
+        {"event": "user", "text": "/choose_handoff_category"},
+    ]
+    tracker = tracker_with(
+        "/choose_handoff_category",
+        "choose_handoff_category",
+        {"category": "support_chorus"},
+        events=events,
     )
 
     await ActionRequestHuman().run(dispatcher, tracker, domain)
 
-    assert [m["response"] for m in dispatcher.messages] == ["utter_contact_question_metier"]
+    assert dispatcher.messages[0]["custom"]["handoff"]["context"] == {
+        "trigger": "negative_feedback"
+    }
+
+
+async def test_leaving_a_message_asks_for_an_offline_handoff(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_with("/leave_message", "leave_message", {"category": "support_chorus_pro"})
+
+    await ActionLeaveMessage().run(dispatcher, tracker, domain)
+
+    handoff_request = dispatcher.messages[0]["custom"]["handoff"]
+    assert handoff_request["category"] == "support_chorus_pro"
+    assert handoff_request["leave_message"] is True
+    assert handoff_request["context"]["trigger"] == "user_request"
+
+
+async def test_leaving_a_message_without_a_category_offers_the_categories(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_with("/leave_message", "leave_message", {})
+
+    assert await ActionLeaveMessage().run(dispatcher, tracker, domain) == []
+
+    assert dispatcher.messages[0]["response"] == "utter_offer_human"
 
 
 async def test_an_unknown_category_offers_the_categories_again(

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from api.main import create_app
 from tests.stack import ROOT, free_port
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+WORKING_HOURS = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Paris
 
 
 def migrate(database_url: str) -> None:
@@ -75,7 +77,8 @@ async def make_client(database_url: str) -> AsyncIterator[ClientFactory]:
         async def factory(**overrides: Any) -> httpx.AsyncClient:
             overrides.setdefault("database_url", database_url)
             settings = Settings(app_env="test", **overrides)
-            app = create_app(settings)
+            # LiveChat hours depend on the time: tests run on a working day at 10:00 in Paris.
+            app = create_app(settings, clock=lambda: WORKING_HOURS)
             await stack.enter_async_context(app.router.lifespan_context(app))
             transport = httpx.ASGITransport(app=app)
             return await stack.enter_async_context(

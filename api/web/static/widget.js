@@ -17,6 +17,7 @@
   const restartButton = root.querySelector("#chat-restart");
   const endButton = root.querySelector("#chat-end");
   const status = root.querySelector("#chat-status");
+  const banner = root.querySelector("#chat-handoff");
   // The user's profile, set by the embedding page: sent with each message as metadata.
   const profile = {};
   for (const [key, attribute] of [
@@ -48,6 +49,13 @@
   }
 
   let conversationId = storedId();
+  // Live channel (WebSocket) to the advisors: opened once the conversation is handed off.
+  const rendered = new Set(); // ids of the bot's and advisors' messages already shown
+  let lastSeenId = 0;
+  let socket = null;
+  let socketWanted = false;
+  let reconnectDelay = 1000;
+  let currentStatus = "bot";
 
   function setStatus(text) {
     status.textContent = text || "";
@@ -243,17 +251,22 @@
   }
 
   function renderBot(message, interactive) {
-    const item = renderMessage("bot", message.text, message.buttons, interactive);
+    if (message.id) {
+      if (rendered.has(message.id)) return;
+      rendered.add(message.id);
+      lastSeenId = Math.max(lastSeenId, message.id);
+    }
+    const item = renderMessage(message.sender || "bot", message.text, message.buttons, interactive);
     if (message.entry_id) renderFeedback(item, message.id);
     if (message.ask_rating && interactive) renderRating();
   }
 
   function renderMessage(sender, text, buttons, interactive) {
     const item = document.createElement("div");
-    item.className = "chat-msg chat-msg--" + (sender === "user" ? "user" : "bot");
+    item.className = "chat-msg chat-msg--" + (sender === "user" ? "user" : sender === "agent" ? "agent" : "bot");
     const who = document.createElement("span");
-    who.className = "chat-sr-only";
-    who.textContent = sender === "user" ? "Vous : " : sender === "agent" ? "Le conseiller : " : "L'assistant : ";
+    who.className = sender === "agent" ? "chat-msg__author" : "chat-sr-only";
+    who.textContent = sender === "user" ? "Vous : " : sender === "agent" ? "Conseiller" : "L'assistant : ";
     item.appendChild(who);
     if (text) {
       const body = document.createElement("p");
@@ -290,7 +303,8 @@
 
   function busy(isBusy) {
     sendButton.disabled = isBusy;
-    setStatus(isBusy ? "L'assistant rédige une réponse…" : "");
+    const text = currentStatus === "bot" ? "L'assistant rédige une réponse…" : "Envoi en cours…";
+    setStatus(isBusy ? text : "");
   }
 
   // Send a message; `shown` is what the user sees as their own message (null: nothing shown).
@@ -306,7 +320,74 @@
       return false;
     }
     for (const message of result.data.messages) renderBot(message, true);
+    applyState(result.data.status, result.data.handoff);
     return true;
+  }
+
+  // Where the conversation is: with the bot, waiting for an advisor, or with one.
+  function applyState(newStatus, handoff) {
+    currentStatus = newStatus || "bot";
+    let text = "";
+    if (currentStatus === "waiting_agent" && handoff && handoff.offline) {
+      text = "Votre message est transmis aux conseillers : ils vous répondront ici dès leur retour.";
+    } else if (currentStatus === "waiting_agent" && handoff && handoff.position) {
+      text =
+        handoff.position === 1
+          ? "En attente d'un conseiller : vous êtes le prochain."
+          : "En attente d'un conseiller : vous êtes en position " + handoff.position + ".";
+    } else if (currentStatus === "waiting_agent") {
+      text = "En attente d'un conseiller.";
+    } else if (currentStatus === "agent") {
+      text = "Vous échangez avec un conseiller.";
+    }
+    banner.textContent = text;
+    banner.hidden = !text;
+    if (currentStatus === "waiting_agent" || currentStatus === "agent") openSocket();
+  }
+
+  function socketUrl() {
+    const base = new URL(apiBase || window.location.origin, window.location.href);
+    base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+    base.pathname = "/api/v1/conversations/" + conversationId + "/ws";
+    base.search = "?after=" + lastSeenId;
+    return base.toString();
+  }
+
+  // Receives the advisors' (and the bot's) messages in real time; reconnects with backoff and
+  // asks for what it missed (`after` the last message shown).
+  function openSocket() {
+    socketWanted = true;
+    if (socket || !conversationId || !("WebSocket" in window)) return;
+    const forConversation = conversationId;
+    const ws = new WebSocket(socketUrl());
+    socket = ws;
+    ws.addEventListener("open", () => {
+      reconnectDelay = 1000;
+    });
+    ws.addEventListener("message", (event) => {
+      let data = null;
+      try {
+        data = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (forConversation !== conversationId) return;
+      if (data.type === "message") renderBot(data.message, true);
+      else if (data.type === "status") applyState(data.status, data.handoff);
+      else if (data.type === "ping") ws.send(JSON.stringify({ type: "pong" }));
+    });
+    ws.addEventListener("close", (event) => {
+      if (socket === ws) socket = null;
+      if (!socketWanted || forConversation !== conversationId || event.code === 4404) return;
+      window.setTimeout(openSocket, reconnectDelay);
+      reconnectDelay = Math.min(reconnectDelay * 2, 30000);
+    });
+  }
+
+  function closeSocket() {
+    socketWanted = false;
+    if (socket) socket.close();
+    socket = null;
   }
 
   async function restore() {
@@ -324,9 +405,10 @@
     messages.forEach((m, index) => {
       // A payload sent without a visible button (the opening /greet) has no text: not shown.
       if (m.sender === "user" && !m.text) return;
-      if (m.sender === "bot") return renderBot(m, index > lastUser);
+      if (m.sender !== "user") return renderBot(m, index > lastUser);
       renderMessage(m.sender, m.text, m.buttons, index > lastUser);
     });
+    applyState(result.data.status, result.data.handoff);
     return true;
   }
 
@@ -356,6 +438,10 @@
   });
 
   restartButton.addEventListener("click", () => {
+    closeSocket();
+    rendered.clear();
+    lastSeenId = 0;
+    applyState("bot", null);
     window.sessionStorage.removeItem(STORAGE_KEY);
     conversationId = newConversationId();
     log.replaceChildren();
@@ -364,7 +450,17 @@
     input.focus();
   });
 
-  endButton.addEventListener("click", renderRating);
+  // "Terminer et évaluer": the conversation ends (a waiting or active chat with an advisor too).
+  endButton.addEventListener("click", async () => {
+    if (conversationId && rendered.size) {
+      const result = await post("/close");
+      if (result.ok) {
+        closeSocket();
+        applyState(result.data.status, result.data.handoff);
+      }
+    }
+    renderRating();
+  });
 
   if (conversationId) {
     restore();

@@ -99,8 +99,8 @@ async def test_a_thumbs_down_keeps_the_comment_and_offers_a_human(
     assert "Souhaitez-vous être mis en relation avec un conseiller" in texts(body["messages"])
     assert titles(body["messages"]) == CATEGORIES
 
-    contact = await chat.click(body["messages"], "Support outil Chorus Pro")
-    assert "LiveChat du lundi au vendredi de 8 h 30 à 18 h 30" in texts(contact)
+    queued = await chat.click(body["messages"], "Support outil Chorus Pro")
+    assert "Je transmets votre demande à un conseiller (Support outil Chorus Pro)" in texts(queued)
 
     down = await client.get(
         "/api/v1/admin/review/feedback?rating=down",
@@ -278,7 +278,7 @@ async def test_asking_for_a_human_offers_the_categories(client: httpx.AsyncClien
 
     assert titles(offer) == CATEGORIES
     business = await chat.click(offer, "Question métier (facture, mémoire, dossier)")
-    assert "N° Objet" in texts(business)
+    assert "Je transmets votre demande à un conseiller (Question métier" in texts(business)
 
 
 async def test_an_fsd_request_depends_on_the_role_in_the_profile(

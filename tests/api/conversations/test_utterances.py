@@ -1,6 +1,6 @@
 """How Rasa's REST output becomes stored bot messages (custom data attached to its text)."""
 
-from api.conversations.flows import bot_utterances
+from api.conversations.bot import bot_utterances
 from api.core.rasa import RasaUtterance
 
 
