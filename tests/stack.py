@@ -77,6 +77,12 @@ class Stack:
             "RASA_URL": self.rasa_url,
             "ACTION_SERVER_URL": self.actions_url,
             "PUBLIC_URL": self.api_url,
+            # Advisors "answer" at any time, so that browser tests do not depend on the clock
+            # (the hours themselves are tested with a fixed clock in tests/api/handoff).
+            "HANDOFF_WEEKDAYS": "[0, 1, 2, 3, 4, 5, 6]",
+            "HANDOFF_OPENING_TIME": "00:00",
+            "HANDOFF_CLOSING_TIME": "23:59:59",
+            "HANDOFF_HOLIDAYS_COUNTRY": "",
         }
 
     def _endpoints_file(self) -> Path:
