@@ -15,7 +15,7 @@ from api.core.db import create_engine, create_session_factory
 from api.core.errors import install_error_handlers
 from api.core.limits import BodySizeLimit
 from api.core.rasa import RasaClient
-from api.core.realtime import Notifier
+from api.core.realtime import create_notifier
 from api.handoff.flows import LiveChat
 from api.handoff.hours import Clock, opening_hours_from, system_clock
 from api.handoff.router import console_router
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             timeout_seconds=settings.rasa_timeout_seconds,
             max_in_flight=settings.rasa_max_in_flight,
         )
-        app.state.notifier = Notifier()
+        app.state.notifier = create_notifier(settings.realtime_redis_url)
+        await app.state.notifier.start()
         app.state.livechat = LiveChat(
             rasa=app.state.rasa,
             notifier=app.state.notifier,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         try:
             yield
         finally:
+            await app.state.notifier.aclose()
             await app.state.rasa.aclose()
             await engine.dispose()
 

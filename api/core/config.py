@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     handoff_holidays_country: str | None = "FR"
     handoff_holidays_subdivision: str | None = None
     handoff_closed_dates: set[date] = Field(default_factory=set)
+    # Several API processes: their WebSocket notifications go through Redis (None: in process).
+    realtime_redis_url: str | None = None
     canned_responses_file: Path = ROOT_DIR / "knowledge_base" / "canned_responses.yml"
 
     dsfr_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
