@@ -11,6 +11,11 @@ API = ROOT / ".venv-api" / "bin"
 BOT = ROOT / ".venv-bot" / "bin"
 RESULTS = ROOT / "var" / "test-results"
 
+# The scaled-out configuration's database: the PostgreSQL every development and CI machine runs.
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
 SUITES: list[tuple[str, list[list[str]]]] = [
     (
         "lint: ruff and mypy",
@@ -49,6 +54,21 @@ SUITES: list[tuple[str, list[list[str]]]] = [
                 "tests/api",
                 "tests/knowledge_base",
                 "tests/browser",
+            ]
+        ],
+    ),
+    (
+        "conversation and LiveChat API tests on PostgreSQL (scaled-out configuration)",
+        [
+            [
+                "env",
+                f"TEST_DATABASE_URL={POSTGRES_URL}",
+                f"{API}/python",
+                "-m",
+                "pytest",
+                "-q",
+                "tests/api/conversations",
+                "tests/api/handoff",
             ]
         ],
     ),
