@@ -122,7 +122,8 @@ async def resume_bot(
 async def leave_queue(
     *, db_session: AsyncSession, live: LiveChat, conversation: Conversation, handoff: Handoff
 ) -> list[Message]:
-    """The user leaves the queue (or ends the conversation): the bot takes it back; commit."""
+    """The user leaves the queue or the chat: the bot takes the conversation back; commit."""
+    with_advisor = handoff.status is HandoffStatus.ACTIVE
     await service.end(
         db_session=db_session,
         handoff=handoff,
@@ -131,7 +132,9 @@ async def leave_queue(
         now=live.clock(),
     )
     messages = await conversations.add_bot_messages(
-        db_session=db_session, conversation=conversation, utterances=[wording.left_queue()]
+        db_session=db_session,
+        conversation=conversation,
+        utterances=[wording.left_queue(with_advisor=with_advisor)],
     )
     await resume_bot(db_session=db_session, live=live, conversation=conversation, sent=None)
     await db_session.commit()
@@ -144,13 +147,13 @@ async def forward_to_advisor(
 ) -> list[Message] | None:
     """Route a stored user message to the advisor's queue; None if no handoff is open any more.
 
-    The "leave the queue" button ends a waiting handoff instead.
+    The "leave the queue" button ends the handoff instead (waiting, or with an advisor).
     """
     handoff = await service.open_for(db_session=db_session, conversation_id=conversation.id)
     if handoff is None:
         conversation.status = ConversationStatus.BOT
         return None
-    if message.payload == wording.CANCEL_PAYLOAD and handoff.status is HandoffStatus.WAITING:
+    if message.payload == wording.CANCEL_PAYLOAD:
         return await leave_queue(
             db_session=db_session, live=live, conversation=conversation, handoff=handoff
         )

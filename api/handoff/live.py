@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -91,11 +91,7 @@ async def _read_loop(
                 await websocket.send_json({"type": "pong"})
                 continue
             await handle(data)
-        except SocketError as exc:
-            await websocket.send_json(
-                {"type": "error", "message": exc.message, "detail": exc.detail}
-            )
-        except AppError as exc:
+        except (SocketError, AppError) as exc:
             await websocket.send_json(
                 {"type": "error", "message": exc.message, "detail": exc.detail}
             )
@@ -211,7 +207,6 @@ class _ConsoleState:
     watching: str | None = None
     after: int = 0
     last_queue: list[dict[str, Any]] | None = None
-    topics: set[str] = field(default_factory=set)
 
 
 async def _authenticate(

@@ -60,11 +60,16 @@ def advisor_joined() -> BotUtterance:
     )
 
 
-def left_queue() -> BotUtterance:
-    """The user left the queue."""
+def left_queue(*, with_advisor: bool) -> BotUtterance:
+    """The user left the queue, or the chat with the advisor."""
+    left = (
+        "Vous avez mis fin à l'échange avec le conseiller."
+        if with_advisor
+        else "Vous avez quitté la file d'attente."
+    )
     return BotUtterance(
-        text="Vous avez quitté la file d'attente. Je reste à votre disposition : posez votre "
-        "question ou choisissez un domaine.",
+        text=f"{left} Je reste à votre disposition : posez votre question ou choisissez un "
+        "domaine.",
         buttons=[],
     )
 

@@ -144,3 +144,28 @@ def test_the_console_refuses_an_account_that_is_not_an_advisor(console: Page, st
         "Ce compte n'est pas un compte de conseiller."
     )
     expect(console.locator("#workspace")).to_be_hidden()
+
+
+def test_the_advisor_sees_when_the_user_ends_the_conversation(
+    page: Page, console: Page, stack: Any, advisor_account: str
+) -> None:
+    open_chat(page, stack)
+    page.locator("#chat-input").fill("un humain svp")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Question métier (facture, mémoire, dossier)").click()
+    expect(page.locator("#chat-handoff")).to_contain_text("En attente d'un conseiller")
+    page.locator("#chat-input").fill("Où en est mon mémoire de frais de justice ?")
+    page.keyboard.press("Enter")
+    log_in(console, stack, advisor_account, PASSWORD)
+    row = console.locator("#queue-list tr", has_text="Où en est mon mémoire de frais de justice ?")
+    row.get_by_role("button", name="Prendre en charge").click()
+    expect(page.locator("#chat-handoff")).to_have_text("Vous échangez avec un conseiller.")
+
+    page.get_by_role("button", name="Terminer et évaluer").click()
+
+    expect(page.get_by_label("1 étoile")).to_be_focused()
+    expect(page.locator("#chat-handoff")).to_be_hidden()
+    expect(console.locator("#console-status")).to_have_text(
+        "L'usager a mis fin à l'échange : la conversation est revenue à l'assistant."
+    )
+    expect(console.locator("#chat")).to_be_hidden()

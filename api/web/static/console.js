@@ -155,7 +155,16 @@
     return Math.floor(minutes / 60) + " h " + String(minutes % 60).padStart(2, "0");
   }
 
+  // The conversation on screen left the queue without this advisor closing it: the user ended it.
+  function noticeEndedChat() {
+    if (!current || current.closing || entries.some((e) => e.id === current.handoffId)) return;
+    current = null;
+    $("chat").hidden = true;
+    setStatus("L'usager a mis fin à l'échange : la conversation est revenue à l'assistant.");
+  }
+
   function renderQueue() {
+    noticeEndedChat();
     const list = $("queue-list");
     list.replaceChildren();
     if (!entries.length) {
@@ -293,6 +302,7 @@
       conversationId: detail.conversation_id,
       lastId: 0,
       shown: new Set(),
+      closing: false,
     };
     $("transcript").replaceChildren();
     for (const message of detail.messages) renderTranscriptMessage(message);
@@ -332,12 +342,16 @@
     event.preventDefault();
     if (!current) return;
     $("close-send").disabled = true;
+    current.closing = true;
     const result = await api("POST", "/api/v1/console/handoffs/" + current.handoffId + "/close", {
       outcome: $("close-outcome").value,
       note: $("close-note").value,
     });
     $("close-send").disabled = false;
-    if (!result.ok) return setStatus(errorMessage(result));
+    if (!result.ok) {
+      if (current) current.closing = false;
+      return setStatus(errorMessage(result));
+    }
     current = null;
     $("chat").hidden = true;
     $("close-note").value = "";

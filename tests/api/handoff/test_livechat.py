@@ -270,6 +270,31 @@ async def test_leaving_the_queue_gives_the_conversation_back_to_the_bot(
     assert (await say(http, conversation, text="bonjour"))["messages"]
 
 
+async def test_the_user_can_end_the_chat_with_the_advisor(
+    http: httpx.AsyncClient, advisor: AdvisorFactory
+) -> None:
+    conversation = new_conversation_id()
+    await hand_off(http, conversation)
+    headers = await advisor()
+    [entry] = await queue(http, headers)
+    await http.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+
+    reply = await say(http, conversation, payload="/cancel_handoff")
+
+    assert reply["status"] == "bot"
+    assert reply["messages"][0]["text"].startswith(
+        "Vous avez mis fin à l'échange avec le conseiller."
+    )
+    late = await http.post(
+        f"/api/v1/console/handoffs/{entry['id']}/messages",
+        json={"text": "Vous êtes là ?"},
+        headers=headers,
+    )
+    assert late.status_code == 409
+    detail = (await http.get(f"/api/v1/console/handoffs/{entry['id']}", headers=headers)).json()
+    assert detail["status"] == "closed" and detail["outcome"] == "cancelled"
+
+
 async def test_ending_the_conversation_while_waiting_closes_it_and_a_new_message_reopens_it(
     http: httpx.AsyncClient, advisor: AdvisorFactory
 ) -> None:
