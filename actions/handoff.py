@@ -130,6 +130,8 @@ def request_handoff(
 class ActionRequestHuman(Action):
     """The user chose a category: the API queues the conversation or says when advisors are back."""
 
+    leave_message = False
+
     def name(self) -> Text:
         return "action_request_human"
 
@@ -140,22 +142,14 @@ class ActionRequestHuman(Action):
         if category not in CATEGORIES:
             offer_human(dispatcher, "utter_offer_human")
             return []
-        request_handoff(dispatcher, tracker, category, leave_message=False)
+        request_handoff(dispatcher, tracker, category, leave_message=self.leave_message)
         return [SlotSet("misunderstandings", 0.0)]
 
 
-class ActionLeaveMessage(Action):
+class ActionLeaveMessage(ActionRequestHuman):
     """Outside opening hours, the user leaves a message for the advisors of a category."""
+
+    leave_message = True
 
     def name(self) -> Text:
         return "action_leave_message"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        category = tracker.get_slot("category")
-        if category not in CATEGORIES:
-            offer_human(dispatcher, "utter_offer_human")
-            return []
-        request_handoff(dispatcher, tracker, category, leave_message=True)
-        return []

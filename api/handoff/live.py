@@ -9,7 +9,7 @@ the last message id it saw (`after`): nothing is lost between two connections.
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,15 @@ async def _run(writer: Awaitable[None], reader: Awaitable[None]) -> None:
             task.result()
 
 
+async def _changes(websocket: WebSocket, subscription: Subscription) -> AsyncIterator[None]:
+    """Yield each time the subscription is woken; ping the client when nothing happens."""
+    while True:
+        if await subscription.wait(HEARTBEAT_SECONDS):
+            yield
+        else:
+            await websocket.send_json({"type": "ping"})
+
+
 async def _read_loop(
     websocket: WebSocket, handle: Callable[[dict[str, Any]], Awaitable[None]]
 ) -> None:
@@ -133,10 +142,7 @@ class _WidgetCursor:
         sessions: Sessions,
         conversation_id: str,
     ) -> None:
-        while True:
-            if not await subscription.wait(HEARTBEAT_SECONDS):
-                await websocket.send_json({"type": "ping"})
-                continue
+        async for _ in _changes(websocket, subscription):
             async with sessions() as db_session:
                 messages = await service.messages_after(
                     db_session=db_session,
@@ -290,10 +296,7 @@ async def _console_writer(
     sessions: Sessions,
     live: LiveChat,
 ) -> None:
-    while True:
-        if not await subscription.wait(HEARTBEAT_SECONDS):
-            await websocket.send_json({"type": "ping"})
-            continue
+    async for _ in _changes(websocket, subscription):
         async with sessions() as db_session:
             entries = await service.queue(db_session=db_session, now=live.clock())
             watching, messages = state.watching, []

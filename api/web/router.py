@@ -49,4 +49,6 @@ async def chat_page(
 @router.get("/console", response_class=HTMLResponse)
 async def console_page(request: Request) -> HTMLResponse:
     """Serve the LiveChat advisors' console (login, queue, chat)."""
-    return TEMPLATES.TemplateResponse(request, "console.html", {"title": "Console des conseillers"})
+    return TEMPLATES.TemplateResponse(
+        request, "console.html", {"title": "Console des conseillers – Assistant Chorus"}
+    )

@@ -16,8 +16,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from api.auth import service as auth_service
+from api.auth.models import Role
 from api.core.config import Settings
-from api.core.db import Base, create_engine
+from api.core.db import Base, create_engine, create_session_factory
 from api.main import create_app
 from tests.stack import ROOT, free_port
 
@@ -31,6 +33,26 @@ def migrate(database_url: str) -> None:
     config.attributes["database_url"] = database_url
     config.attributes["configure_logger"] = False
     command.upgrade(config, "head")
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+async def staff_headers(
+    client: httpx.AsyncClient, database_url: str, *, username: str, role: Role
+) -> dict[str, str]:
+    """Create a staff account in the database and return its Authorization header."""
+    engine = create_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        await auth_service.create_user(
+            db_session=session, username=username, password=STAFF_PASSWORD, role=role
+        )
+    await engine.dispose()
+    response = await client.post(
+        "/api/v1/auth/token", json={"username": username, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from api.auth.models import Role
+from tests.api.conftest import staff_headers
 from tests.api.conversations.test_error_flows import Chat, texts, titles
-from tests.api.knowledge.conftest import PASSWORD
 
 CATEGORIES = [
     "Support outil Chorus",
@@ -27,19 +27,7 @@ async def knowledge_answer(chat: Chat) -> dict[str, Any]:
 
 
 async def admin_headers(client: httpx.AsyncClient, database_url: str) -> dict[str, str]:
-    from api.auth import service as auth_service
-    from api.core.db import create_engine, create_session_factory
-
-    engine = create_engine(database_url)
-    async with create_session_factory(engine)() as session:
-        await auth_service.create_user(
-            db_session=session, username="admin-fb", password=PASSWORD, role=Role.ADMIN
-        )
-    await engine.dispose()
-    token = await client.post(
-        "/api/v1/auth/token", json={"username": "admin-fb", "password": PASSWORD}
-    )
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+    return await staff_headers(client, database_url, username="admin-fb", role=Role.ADMIN)
 
 
 async def test_knowledge_answers_name_their_entry_and_the_menu_does_not(

@@ -14,14 +14,12 @@ import pytest
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
-from api.auth import service as auth_service
 from api.auth.models import Role
 from api.core.config import Settings
-from api.core.db import create_engine, create_session_factory
 from api.main import create_app
+from tests.api.conftest import staff_headers
 from tests.stack import free_port
 
-PASSWORD = "mot-de-passe-conseiller-42"
 # A Tuesday at 10:00 in Paris (09:00 UTC), not a public holiday: advisors answer.
 OPEN_TIME = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 # A Saturday at 10:00 in Paris: advisors are away until Monday 8:30.
@@ -98,17 +96,7 @@ def advisor(live_server: LiveServer, http: httpx.AsyncClient) -> AdvisorFactory:
     """Create a staff account (an advisor by default) and return its Authorization header."""
 
     async def factory(name: str = "conseiller-1", role: Role = Role.ADVISOR) -> dict[str, str]:
-        engine = create_engine(live_server.database_url)
-        async with create_session_factory(engine)() as session:
-            await auth_service.create_user(
-                db_session=session, username=name, password=PASSWORD, role=role
-            )
-        await engine.dispose()
-        response = await http.post(
-            "/api/v1/auth/token", json={"username": name, "password": PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return await staff_headers(http, live_server.database_url, username=name, role=role)
 
     return factory
 

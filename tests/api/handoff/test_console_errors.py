@@ -9,7 +9,7 @@ from websockets.exceptions import ConnectionClosed
 
 from api.auth.models import Role
 from tests.api.handoff.conftest import AdvisorFactory, SocketFactory, new_conversation_id
-from tests.api.handoff.test_livechat import hand_off, queue
+from tests.api.handoff.test_livechat import claimed, hand_off, queue
 
 
 @pytest.mark.parametrize(
@@ -68,9 +68,7 @@ async def test_bad_advisor_messages_get_a_422_in_french(
     http: httpx.AsyncClient, advisor: AdvisorFactory, body: dict[str, Any], reason: str
 ) -> None:
     headers = await advisor()
-    await hand_off(http, new_conversation_id())
-    [entry] = await queue(http, headers)
-    await http.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+    entry = await claimed(http, headers, new_conversation_id())
 
     response = await http.post(
         f"/api/v1/console/handoffs/{entry['id']}/messages", json=body, headers=headers
@@ -84,9 +82,7 @@ async def test_a_close_needs_a_known_outcome(
     http: httpx.AsyncClient, advisor: AdvisorFactory
 ) -> None:
     headers = await advisor()
-    await hand_off(http, new_conversation_id())
-    [entry] = await queue(http, headers)
-    await http.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+    entry = await claimed(http, headers, new_conversation_id())
 
     response = await http.post(
         f"/api/v1/console/handoffs/{entry['id']}/close",

@@ -36,6 +36,17 @@ async def queue(http: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[s
     return list(response.json())
 
 
+async def claimed(
+    http: httpx.AsyncClient, headers: dict[str, str], conversation_id: str
+) -> dict[str, Any]:
+    """Hand a new conversation off and claim it as this advisor; return its queue entry."""
+    await hand_off(http, conversation_id)
+    [entry] = await queue(http, headers)
+    response = await http.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+    assert response.status_code == 200, response.text
+    return entry
+
+
 async def rasa_tracker(stack: Any, conversation_id: str) -> dict[str, Any]:
     async with httpx.AsyncClient() as client:
         response = await client.get(f"{stack.rasa_url}/conversations/{conversation_id}/tracker")
@@ -274,10 +285,8 @@ async def test_the_user_can_end_the_chat_with_the_advisor(
     http: httpx.AsyncClient, advisor: AdvisorFactory
 ) -> None:
     conversation = new_conversation_id()
-    await hand_off(http, conversation)
     headers = await advisor()
-    [entry] = await queue(http, headers)
-    await http.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+    entry = await claimed(http, headers, conversation)
 
     reply = await say(http, conversation, payload="/cancel_handoff")
 
@@ -314,10 +323,8 @@ async def test_a_reconnecting_widget_gets_what_it_missed(
     http: httpx.AsyncClient, advisor: AdvisorFactory, open_socket: SocketFactory
 ) -> None:
     conversation = new_conversation_id()
-    await hand_off(http, conversation)
     headers = await advisor()
-    [entry] = await queue(http, headers)
-    await http.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+    entry = await claimed(http, headers, conversation)
     transcript = (await http.get(f"/api/v1/conversations/{conversation}")).json()["messages"]
     last_seen = transcript[-1]["id"]
     # The widget is offline while the advisor writes twice.

@@ -4,28 +4,11 @@ tracker is resumed before the next message."""
 import dataclasses
 from typing import Any
 
-import httpx
-
-from api.auth import service as auth_service
 from api.auth.models import Role
-from api.core.db import create_engine, create_session_factory
 from api.core.rasa import RasaClient
-from tests.api.conftest import ClientFactory
-from tests.api.handoff.conftest import PASSWORD, new_conversation_id
-from tests.api.handoff.test_livechat import hand_off, queue, rasa_tracker, say
-
-
-async def advisor_headers(client: httpx.AsyncClient, database_url: str) -> dict[str, str]:
-    engine = create_engine(database_url)
-    async with create_session_factory(engine)() as session:
-        await auth_service.create_user(
-            db_session=session, username="conseiller-r", password=PASSWORD, role=Role.ADVISOR
-        )
-    await engine.dispose()
-    response = await client.post(
-        "/api/v1/auth/token", json={"username": "conseiller-r", "password": PASSWORD}
-    )
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from tests.api.conftest import ClientFactory, staff_headers
+from tests.api.handoff.conftest import new_conversation_id
+from tests.api.handoff.test_livechat import claimed, rasa_tracker, say
 
 
 async def test_closing_while_rasa_is_down_still_asks_for_a_rating_and_resumes_later(
@@ -34,10 +17,8 @@ async def test_closing_while_rasa_is_down_still_asks_for_a_rating_and_resumes_la
     client = await make_client(rasa_url=stack.rasa_url, action_server_url=stack.actions_url)
     app = client._transport.app  # type: ignore[attr-defined]
     conversation = new_conversation_id()
-    await hand_off(client, conversation)
-    headers = await advisor_headers(client, database_url)
-    [entry] = await queue(client, headers)
-    await client.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+    headers = await staff_headers(client, database_url, username="conseiller-r", role=Role.ADVISOR)
+    entry = await claimed(client, headers, conversation)
 
     working = app.state.livechat
     down = RasaClient(base_url=unused_url, timeout_seconds=2, max_in_flight=2)

@@ -21,7 +21,7 @@ from tests.api.handoff.conftest import (
     _serve,
     new_conversation_id,
 )
-from tests.api.handoff.test_livechat import hand_off, queue
+from tests.api.handoff.test_livechat import claimed
 from tests.stack import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -81,10 +81,8 @@ async def test_an_advisor_on_one_process_reaches_a_widget_on_the_other(
     first, second = two_servers
     conversation = new_conversation_id()
     async with httpx.AsyncClient(base_url=first.url, timeout=30) as on_first:
-        await hand_off(on_first, conversation)
         headers = await advisor()
-        [entry] = await queue(on_first, headers)
-        await on_first.post(f"/api/v1/console/handoffs/{entry['id']}/claim", headers=headers)
+        entry = await claimed(on_first, headers, conversation)
         last = (await on_first.get(f"/api/v1/conversations/{conversation}")).json()["messages"]
         async with connect(
             f"{second.ws_url}/api/v1/conversations/{conversation}/ws?after={last[-1]['id']}"

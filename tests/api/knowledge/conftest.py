@@ -5,14 +5,12 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 
-from api.auth import service as auth_service
 from api.auth.models import Role
 from api.core.db import create_engine, create_session_factory
 from api.knowledge import service
 from knowledge_base.loader import load_entries
-from tests.api.conftest import ClientFactory
+from tests.api.conftest import ClientFactory, staff_headers
 
-PASSWORD = "correct horse battery staple"
 TokenFactory = Callable[[Role], Awaitable[str]]
 
 
@@ -36,17 +34,10 @@ async def token_for(kb_client: httpx.AsyncClient, database_url: str) -> TokenFac
     """Create a staff account of a role and return its bearer token."""
 
     async def factory(role: Role) -> str:
-        engine = create_engine(database_url)
-        async with create_session_factory(engine)() as session:
-            await auth_service.create_user(
-                db_session=session, username=f"{role.value}-1", password=PASSWORD, role=role
-            )
-        await engine.dispose()
-        response = await kb_client.post(
-            "/api/v1/auth/token", json={"username": f"{role.value}-1", "password": PASSWORD}
+        headers = await staff_headers(
+            kb_client, database_url, username=f"{role.value}-1", role=role
         )
-        assert response.status_code == 200
-        return str(response.json()["access_token"])
+        return headers["Authorization"].removeprefix("Bearer ")
 
     return factory
 
