@@ -1,6 +1,7 @@
 """Headless Chromium (Debian package) driven by Playwright, against the running stack."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,10 +31,19 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+@contextmanager
+def fresh_page(browser: Browser) -> Iterator[Page]:
+    """A page in a new browser context (its own cookies and storage), closed afterwards."""
     context = browser.new_context(locale="fr-FR")
     opened = context.new_page()
     opened.set_default_timeout(20_000)
-    yield opened
-    context.close()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with fresh_page(browser) as opened:
+        yield opened

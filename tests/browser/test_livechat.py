@@ -9,6 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import fresh_page
 from tests.browser.test_chat_page import BOT_TEXTS, open_chat
 from tests.stack import API_BIN, ROOT
 
@@ -39,11 +40,8 @@ def advisor_account(stack: Any) -> str:
 @pytest.fixture
 def console(browser: Browser) -> Iterator[Page]:
     """A second browser context: the advisor's."""
-    context = browser.new_context(locale="fr-FR")
-    opened = context.new_page()
-    opened.set_default_timeout(20_000)
-    yield opened
-    context.close()
+    with fresh_page(browser) as opened:
+        yield opened
 
 
 def log_in(console: Page, stack: Any, username: str, password: str) -> None:
