@@ -16,6 +16,8 @@ from api.core.errors import install_error_handlers
 from api.core.limits import BodySizeLimit
 from api.core.rasa import RasaClient
 from api.core.realtime import create_notifier
+from api.fsd.router import conversation_router as fsd_conversation_router
+from api.fsd.router import router as fsd_router
 from api.handoff.flows import LiveChat
 from api.handoff.hours import Clock, opening_hours_from, system_clock
 from api.handoff.router import console_router
@@ -25,6 +27,7 @@ from api.knowledge.router import admin_router as knowledge_admin_router
 from api.knowledge.router import router as knowledge_router
 from api.knowledge.service import MatcherIndex
 from api.nlu.router import router as nlu_router
+from api.notifications.service import OutboxWorker, SmtpMailer
 from api.review.router import admin_router as review_admin_router
 from api.review.router import router as review_router
 from api.web.router import router as web_router
@@ -56,6 +59,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         )
         app.state.notifier = create_notifier(settings.realtime_redis_url)
         await app.state.notifier.start()
+        app.state.outbox = OutboxWorker(
+            sessions=app.state.session_factory,
+            mailer=SmtpMailer(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_sender,
+                username=settings.smtp_username,
+                password=settings.smtp_password.get_secret_value()
+                if settings.smtp_password
+                else None,
+                starttls=settings.smtp_starttls,
+            ),
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        await app.state.outbox.start()
         app.state.livechat = LiveChat(
             rasa=app.state.rasa,
             notifier=app.state.notifier,
@@ -65,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         try:
             yield
         finally:
+            await app.state.outbox.aclose()
             await app.state.notifier.aclose()
             await app.state.rasa.aclose()
             await engine.dispose()
@@ -76,13 +95,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        upload_pattern=r"/api/v1/fsd/[0-9]+/attachments",
+        upload_max_bytes=settings.fsd_max_attachment_bytes + 64 * 1024,
+    )
     for router in (
         conversations_router,
         knowledge_router,
         knowledge_admin_router,
         nlu_router,
         handoff_router,
+        fsd_router,
+        fsd_conversation_router,
         console_router,
         auth_router,
         review_router,

@@ -2,17 +2,23 @@
 
 from api.auth.models import User
 from api.conversations.models import Conversation, Message
+from api.fsd.models import Fsd, FsdAttachment, FsdEvent
 from api.handoff.models import Handoff
 from api.knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeText
+from api.notifications.models import OutboxEmail
 from api.review.models import UnansweredMessage
 
 __all__ = [
     "Conversation",
+    "Fsd",
+    "FsdAttachment",
+    "FsdEvent",
     "Handoff",
     "KnowledgeEntry",
     "KnowledgeRevision",
     "KnowledgeText",
     "Message",
+    "OutboxEmail",
     "UnansweredMessage",
     "User",
 ]

@@ -14,6 +14,9 @@ class Role(enum.StrEnum):
 
     ADMIN = "admin"  # reviews and teaches the assistant (knowledge base)
     ADVISOR = "advisor"  # answers handed-off conversations
+    CCA = "cca"  # correspondant Chorus applicatif: the only one who opens an FSD
+    SN1 = "sn1"  # ministerial support: handles FSDs, escalates to SN2
+    SN2 = "sn2"  # AIFE support: answers the FSDs SN1 escalated
 
 
 class User(Base):

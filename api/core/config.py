@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     handoff_closed_dates: set[date] = Field(default_factory=set)
     # Several API processes: their WebSocket notifications go through Redis (None: in process).
     realtime_redis_url: str | None = None
+    # FSD notifications: an SMTP server (mails wait in the outbox, retried, while it is down).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_sender: str = "assistant-chorus@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    outbox_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    fsd_max_attachment_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    fsd_max_attachments: int = Field(default=20, ge=1, le=100)
     canned_responses_file: Path = ROOT_DIR / "knowledge_base" / "canned_responses.yml"
 
     dsfr_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"

@@ -1,6 +1,7 @@
 """Refuse request bodies larger than a bound, before anything reads them."""
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,17 +16,33 @@ TOO_LARGE_BODY = json.dumps(
 class BodySizeLimit:
     """ASGI middleware: 413 when Content-Length, or the streamed body, exceeds `max_bytes`."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_pattern: str | None = None,
+        upload_max_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # File uploads (paths matching `upload_pattern`) have their own, larger bound.
+        self._uploads = re.compile(upload_pattern) if upload_pattern else None
+        self._upload_max = upload_max_bytes
+
+    def _limit(self, path: str) -> int:
+        if self._uploads is not None and self._uploads.fullmatch(path):
+            return self._upload_max
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
 
@@ -34,17 +51,17 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        body = TOO_LARGE_BODY.replace("{limit}", str(self.max_bytes)).encode()
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = TOO_LARGE_BODY.replace("{limit}", str(limit)).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -1,0 +1,158 @@
+"""Bodies of the FSD endpoints."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from api.core.text import UserText
+from api.fsd import rules
+from api.fsd.models import AttachmentKind, FsdStatus, Intervention
+
+Application = Literal["chorus", "chorus_formulaires", "chorus_pro"]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=254, pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$"
+    ),
+]
+MinistryCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2,6}[0-9]{1,4}$"),
+]
+
+
+class FsdFields(BaseModel):
+    """What describes an FSD, whoever opens it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    description: UserText = Field(max_length=5000)
+    application: Application
+    domain: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,50}$")] | None = None
+    subcategory: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+    ] = Field(
+        description='Chorus Pro style; one starting with "M" goes to the business service and '
+        "needs `object_number`.",
+        examples=["M01 - Facture rejetée", "Outil - Connexion"],
+    )
+    object_number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None
+    ) = None
+    severity: int = Field(ge=1, le=3, description=str(rules.SEVERITY_LABELS))
+    impact: int = Field(ge=1, le=3, description=str(rules.IMPACT_LABELS))
+    users_blocked: int = Field(ge=1, le=1_000_000)
+    intervention: Intervention | None = None
+    pieces_count: int = Field(default=0, ge=0, le=rules.MAX_PIECES)
+
+    @model_validator(mode="after")
+    def object_number_when_required(self) -> "FsdFields":
+        """A business sub-category ("M...") needs the object number."""
+        if rules.needs_object_number(self.subcategory) and not self.object_number:
+            raise PydanticCustomError(
+                "object_number_required",
+                "a sub-category starting with M needs object_number (invoice, mémoire...)",
+            )
+        return self
+
+
+class FsdCreate(FsdFields):
+    """An FSD opened by a CCA from the desk API (the initiator is the CCA's account)."""
+
+    initiator_email: Email
+    ministry_code: MinistryCode | None = None
+
+
+class ConversationFsdCreate(FsdFields):
+    """An FSD opened from a conversation: the initiator comes from the widget's profile."""
+
+    initiator: Short
+    initiator_email: Email
+    ministry_code: MinistryCode | None = None
+
+
+class StatusChange(BaseModel):
+    """A change of status, with an optional comment kept in the history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: FsdStatus
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+
+
+class AttachmentRead(BaseModel):
+    """An attachment's description (the content is downloaded separately)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: AttachmentKind
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
+class EventRead(BaseModel):
+    """One entry of an FSD's history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    actor: str
+    actor_role: str
+    from_status: str | None
+    to_status: str | None
+    comment: str | None
+    created_at: datetime
+
+
+class FsdRead(BaseModel):
+    """An FSD, its attachments, its history, and what its rules still require."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int = Field(validation_alias="id")
+    title: str
+    description: str
+    application: str
+    domain: str | None
+    category: str
+    subcategory: str
+    object_number: str | None
+    severity: int
+    impact: int
+    users_blocked: int
+    priority: str
+    intervention: Intervention | None
+    pieces_count: int
+    status: FsdStatus
+    status_label: str = ""
+    initiator: str
+    initiator_email: str
+    ministry_code: str | None
+    conversation_id: str | None
+    external_ref: str | None
+    created_at: datetime
+    updated_at: datetime
+    attachments: list[AttachmentRead]
+    history: list[EventRead]
+    missing: list[str] = Field(
+        default_factory=list,
+        description="What the seeds' rules still require (pieces list, certificate) before SN1 "
+        "takes the FSD.",
+    )
+    transcript: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class FsdStatusRead(BaseModel):
+    """What a user may know of an FSD from the conversation."""
+
+    number: int
+    title: str
+    status: FsdStatus
+    status_label: str
+    updated_at: datetime

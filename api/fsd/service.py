@@ -1,0 +1,276 @@
+"""FSDs: creation, status changes, attachments, history and notifications."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.models import Role
+from api.auth.service import PermissionDeniedError
+from api.conversations.models import Conversation, Message
+from api.core.errors import AppError, ConflictError, NotFoundError
+from api.fsd import rules
+from api.fsd.models import AttachmentKind, Fsd, FsdAttachment, FsdEvent, FsdStatus
+from api.fsd.schemas import FsdFields, FsdRead
+from api.notifications import service as outbox
+
+ONLY_CCA = (
+    "Seul un correspondant Chorus applicatif (CCA) peut ouvrir une fiche service desk : "
+    "adressez-vous à votre CCA."
+)
+
+# Files accepted, recognised by their first bytes (the declared type is not trusted).
+IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+PDF_SIGNATURE = b"%PDF-"
+ZIP_SIGNATURE = b"PK\x03\x04"  # xlsx, ods
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # xls
+SPREADSHEET_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
+
+
+class AttachmentRefusedError(AppError):
+    """The file is not accepted (type, size, number)."""
+
+    status_code = 422
+
+
+class AttachmentTooLargeError(AppError):
+    """The file is larger than the limit."""
+
+    status_code = 413
+
+
+def ensure_cca(role: str | None) -> None:
+    """Raise PermissionDeniedError unless the role is CCA."""
+    if (role or "").strip().lower() != Role.CCA.value:
+        raise PermissionDeniedError("only a CCA may open an FSD", ONLY_CCA)
+
+
+def _transcript(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    return [
+        {"sender": m.sender.value, "text": m.text, "at": m.created_at.isoformat()}
+        for m in messages
+        if m.text
+    ]
+
+
+async def create(
+    *,
+    db_session: AsyncSession,
+    fields: FsdFields,
+    initiator: str,
+    initiator_email: str,
+    ministry_code: str | None,
+    conversation: Conversation | None = None,
+    context: dict[str, Any] | None = None,
+) -> Fsd:
+    """Open an FSD (status nouveau), record it in the history and notify the initiator."""
+    transcript: list[dict[str, Any]] = []
+    if conversation is not None:
+        messages = await db_session.scalars(
+            select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+        )
+        transcript = _transcript(list(messages))
+    fsd = Fsd(
+        **fields.model_dump(),
+        category=rules.routed_to(fields.subcategory),
+        priority=rules.priority(
+            severity=fields.severity, impact=fields.impact, users_blocked=fields.users_blocked
+        ),
+        status=FsdStatus.NOUVEAU,
+        initiator=initiator,
+        initiator_email=initiator_email,
+        ministry_code=ministry_code,
+        conversation_id=conversation.id if conversation else None,
+        transcript=transcript,
+        context=context or {},
+        attachments=[],
+        history=[],
+    )
+    db_session.add(fsd)
+    await db_session.flush()
+    fsd.history.append(
+        FsdEvent(actor=initiator, actor_role=Role.CCA.value, to_status=FsdStatus.NOUVEAU.value)
+    )
+    await _notify(db_session=db_session, fsd=fsd, comment=None)
+    return fsd
+
+
+async def get_or_raise(*, db_session: AsyncSession, number: int) -> Fsd:
+    """Return the FSD, or raise NotFoundError."""
+    fsd = await db_session.get(Fsd, number)
+    if fsd is None:
+        raise NotFoundError(f"FSD {number} does not exist", f"La fiche n° {number} n'existe pas.")
+    return fsd
+
+
+def missing(fsd: Fsd) -> list[str]:
+    """What the seeds' rules still require of the FSD (in French)."""
+    kinds = {a.kind for a in fsd.attachments}
+    return rules.piece_errors(
+        intervention=fsd.intervention,
+        pieces_count=fsd.pieces_count,
+        has_list=AttachmentKind.PIECES_LIST in kinds,
+        has_certificate=AttachmentKind.CERTIFICATE in kinds,
+    )
+
+
+def read(fsd: Fsd) -> FsdRead:
+    """The FSD as the API shows it."""
+    result = FsdRead.model_validate(fsd)
+    result.status_label = rules.STATUS_LABELS[fsd.status]
+    result.missing = missing(fsd)
+    return result
+
+
+def ensure_visible(*, fsd: Fsd, username: str, role: Role) -> None:
+    """A CCA sees the FSDs they opened; SN1 and SN2 see them all."""
+    if role in (Role.SN1, Role.SN2) or (role is Role.CCA and fsd.initiator == username):
+        return
+    raise NotFoundError(
+        f"FSD {fsd.id} is not visible to {username}", f"La fiche n° {fsd.id} n'existe pas."
+    )
+
+
+async def change_status(
+    *,
+    db_session: AsyncSession,
+    fsd: Fsd,
+    target: FsdStatus,
+    actor: str,
+    role: Role,
+    comment: str | None,
+) -> Fsd:
+    """Move the FSD along its lifecycle, or raise ConflictError with the reason."""
+    reason = rules.refusal(source=fsd.status, target=target, role=role)
+    taking = fsd.status is FsdStatus.NOUVEAU and target is FsdStatus.EN_COURS
+    if reason is None and taking and (gaps := missing(fsd)):
+        reason = "La fiche n'est pas complète : " + " ".join(gaps)
+    if reason is not None:
+        raise ConflictError(
+            f"{role.value} may not move FSD {fsd.id} from {fsd.status.value} to {target.value}",
+            reason,
+        )
+    fsd.history.append(
+        FsdEvent(
+            actor=actor,
+            actor_role=role.value,
+            from_status=fsd.status.value,
+            to_status=target.value,
+            comment=comment or None,
+        )
+    )
+    fsd.status = target
+    await db_session.flush()
+    await _notify(db_session=db_session, fsd=fsd, comment=comment)
+    return fsd
+
+
+async def _notify(*, db_session: AsyncSession, fsd: Fsd, comment: str | None) -> None:
+    """Put the initiator's email about the FSD's current status in the outbox."""
+    label = rules.STATUS_LABELS[fsd.status]
+    lines = [
+        "Bonjour,",
+        "",
+        f"La fiche service desk n° {fsd.id} « {fsd.title} » est au statut « {label} ».",
+    ]
+    if comment:
+        lines += ["", f"Commentaire : {comment}"]
+    lines += ["", "Ce message est envoyé automatiquement par l'assistant Chorus."]
+    await outbox.enqueue(
+        db_session=db_session,
+        recipient=fsd.initiator_email,
+        subject=f"Fiche service desk n° {fsd.id} : {label}",
+        body="\n".join(lines),
+    )
+
+
+def file_type(*, filename: str, data: bytes) -> str:
+    """The file's real type from its first bytes, or raise AttachmentRefusedError."""
+    for signature, content_type in IMAGE_SIGNATURES.items():
+        if data.startswith(signature):
+            return content_type
+    if data.startswith(PDF_SIGNATURE):
+        return "application/pdf"
+    lower = filename.lower()
+    if data.startswith(ZIP_SIGNATURE) and lower.endswith((".xlsx", ".ods")):
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if data.startswith(OLE_SIGNATURE) and lower.endswith(".xls"):
+        return "application/vnd.ms-excel"
+    if lower.endswith(".csv") and b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "text/csv"
+    raise AttachmentRefusedError(
+        f"unsupported file type for {filename!r}",
+        "Ce type de fichier n'est pas accepté : joignez une image (PNG, JPEG), un PDF ou un "
+        "tableur (XLSX, XLS, ODS, CSV).",
+    )
+
+
+KIND_TYPES: dict[AttachmentKind, tuple[str, ...]] = {
+    AttachmentKind.SCREENSHOT: ("image/",),
+    AttachmentKind.PIECES_LIST: ("application/vnd", "text/csv"),
+    AttachmentKind.CERTIFICATE: ("application/pdf", "image/"),
+    AttachmentKind.FILE: ("image/", "application/", "text/csv"),
+}
+KIND_LABELS = {
+    AttachmentKind.SCREENSHOT: "une capture d'écran doit être une image (PNG, JPEG)",
+    AttachmentKind.PIECES_LIST: "la liste des pièces doit être un tableur (XLSX, XLS, ODS, CSV)",
+    AttachmentKind.CERTIFICATE: "le certificat administratif doit être un PDF ou une image",
+    AttachmentKind.FILE: "fichier refusé",
+}
+
+
+async def add_attachment(
+    *,
+    db_session: AsyncSession,
+    fsd: Fsd,
+    kind: AttachmentKind,
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    max_count: int,
+    actor: str,
+    role: Role,
+) -> FsdAttachment:
+    """Join a file to an open FSD after checking its size, real type and kind."""
+    if fsd.status is FsdStatus.CLOS:
+        raise ConflictError(f"FSD {fsd.id} is closed", "Cette fiche est close.")
+    if len(data) > max_bytes:
+        raise AttachmentTooLargeError(
+            f"file is {len(data)} bytes; the limit is {max_bytes}",
+            f"Le fichier dépasse la taille maximale ({max_bytes // (1024 * 1024)} Mo).",
+        )
+    if not data:
+        raise AttachmentRefusedError("empty file", "Le fichier est vide.")
+    if len(fsd.attachments) >= max_count:
+        raise AttachmentRefusedError(
+            f"FSD {fsd.id} already has {max_count} attachments",
+            f"Une fiche ne peut pas avoir plus de {max_count} pièces jointes.",
+        )
+    content_type = file_type(filename=filename, data=data)
+    if not content_type.startswith(KIND_TYPES[kind]):
+        raise AttachmentRefusedError(
+            f"{content_type} is not accepted as {kind.value}", KIND_LABELS[kind].capitalize() + "."
+        )
+    attachment = FsdAttachment(
+        kind=kind, filename=filename[-255:], content_type=content_type, size=len(data), data=data
+    )
+    fsd.attachments.append(attachment)
+    fsd.history.append(
+        FsdEvent(actor=actor, actor_role=role.value, comment=f"Pièce jointe : {filename[-255:]}")
+    )
+    await db_session.flush()
+    return attachment
+
+
+async def list_for(*, db_session: AsyncSession, username: str, role: Role) -> list[Fsd]:
+    """The FSDs a staff member sees, newest first."""
+    query = select(Fsd).order_by(Fsd.id.desc()).limit(200)
+    if role is Role.CCA:
+        query = query.where(Fsd.initiator == username)
+    return list(await db_session.scalars(query))
