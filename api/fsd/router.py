@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from api.conversations import service as conversations
 from api.core.errors import NotFoundError
@@ -135,16 +136,23 @@ async def download_attachment(
     """Download an attachment."""
     fsd = await service.get_or_raise(db_session=db_session, number=number)
     service.ensure_visible(fsd=fsd, username=user.username, role=user.role)
-    attachment = await db_session.get(FsdAttachment, attachment_id)
-    if attachment is None or attachment.fsd_id != fsd.id:
+    row = (
+        await db_session.execute(
+            select(FsdAttachment.data, FsdAttachment.content_type).where(
+                FsdAttachment.id == attachment_id, FsdAttachment.fsd_id == fsd.id
+            )
+        )
+    ).one_or_none()
+    if row is None:
         raise NotFoundError(
             f"attachment {attachment_id} of FSD {number} does not exist",
             "Cette pièce jointe n'existe pas.",
         )
+    data, content_type = row
     return Response(
-        content=attachment.data,
-        media_type=attachment.content_type,
-        headers={"Content-Disposition": f'attachment; filename="fichier-{attachment.id}"'},
+        content=data,
+        media_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="piece-{attachment_id}"'},
     )
 
 

@@ -72,7 +72,7 @@ async def create(
         )
         transcript = _transcript(list(messages))
     fsd = Fsd(
-        **fields.model_dump(),
+        **fields.model_dump(include=set(FsdFields.model_fields)),
         category=rules.routed_to(fields.subcategory),
         priority=rules.priority(
             severity=fields.severity, impact=fields.impact, users_blocked=fields.users_blocked
