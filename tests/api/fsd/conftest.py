@@ -28,7 +28,7 @@ class Inbox:
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Message]:
         """Wait until `count` mails arrived."""
         async with asyncio.timeout(timeout):
-            while len(self.messages) < count:
+            while len(self.messages) < count:  # noqa: ASYNC110 (aiosmtpd runs in its own thread)
                 await asyncio.sleep(0.05)
         return self.messages
 
