@@ -51,6 +51,10 @@ ConversationIdPath = Annotated[
 ]
 
 
+# A row id in a path: positive and within a 32-bit INTEGER (larger ones are a 422, not a 500).
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="A positive id.", examples=[12])]
+
+
 async def _current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     db_session: SessionDep,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from api.conversations import service as conversations
 from api.core.errors import NotFoundError
-from api.deps import ConversationIdPath, CurrentUser, SessionDep, SettingsDep
+from api.deps import ConversationIdPath, CurrentUser, IdPath, SessionDep, SettingsDep
 from api.fsd import rules, service
 from api.fsd.models import AttachmentKind, FsdAttachment
 from api.fsd.schemas import (
@@ -60,7 +60,7 @@ async def list_fsd(user: CurrentUser, db_session: SessionDep) -> list[FsdRead]:
 
 
 @router.get("/{number}", response_model=FsdRead, responses=ERRORS)
-async def get_fsd(number: int, user: CurrentUser, db_session: SessionDep) -> FsdRead:
+async def get_fsd(number: IdPath, user: CurrentUser, db_session: SessionDep) -> FsdRead:
     """One FSD with its attachments, history and transcript."""
     fsd = await service.get_or_raise(db_session=db_session, number=number)
     service.ensure_visible(fsd=fsd, username=user.username, role=user.role)
@@ -73,7 +73,7 @@ async def get_fsd(number: int, user: CurrentUser, db_session: SessionDep) -> Fsd
     responses={**ERRORS, 409: {"description": "Transition not allowed: `message` says why."}},
 )
 async def change_status(
-    number: int, body: StatusChange, user: CurrentUser, db_session: SessionDep, request: Request
+    number: IdPath, body: StatusChange, user: CurrentUser, db_session: SessionDep, request: Request
 ) -> FsdRead:
     """Move the FSD along its lifecycle; the initiator is told by email."""
     fsd = await service.get_or_raise(db_session=db_session, number=number)
@@ -103,7 +103,7 @@ async def change_status(
     },
 )
 async def add_attachment(
-    number: int,
+    number: IdPath,
     kind: Annotated[AttachmentKind, Form()],
     file: Annotated[UploadFile, File(description="PNG, JPEG, PDF, XLSX, XLS, ODS or CSV")],
     user: CurrentUser,
@@ -131,7 +131,7 @@ async def add_attachment(
 
 @router.get("/{number}/attachments/{attachment_id}", responses=ERRORS)
 async def download_attachment(
-    number: int, attachment_id: int, user: CurrentUser, db_session: SessionDep
+    number: IdPath, attachment_id: IdPath, user: CurrentUser, db_session: SessionDep
 ) -> Response:
     """Download an attachment."""
     fsd = await service.get_or_raise(db_session=db_session, number=number)
@@ -195,7 +195,7 @@ async def create_from_conversation(
     responses={404: {"description": "No such FSD for this conversation's ministry."}},
 )
 async def fsd_status_for_conversation(
-    conversation_id: ConversationIdPath, number: int, db_session: SessionDep
+    conversation_id: ConversationIdPath, number: IdPath, db_session: SessionDep
 ) -> FsdStatusRead:
     """ "Où en est ma fiche 123 ?": the status of an FSD of this conversation or ministry."""
     conversation = await conversations.get_or_raise(

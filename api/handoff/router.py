@@ -10,6 +10,7 @@ from api.core.text import text_length_errors
 from api.deps import (
     ConversationIdPath,
     CurrentAdvisor,
+    IdPath,
     LiveChatDep,
     SessionDep,
     SettingsDep,
@@ -79,7 +80,7 @@ async def get_queue(
 
 @console_router.get("/handoffs/{handoff_id}", response_model=HandoffDetail, responses=STAFF_ERRORS)
 async def get_handoff(
-    handoff_id: int, advisor: CurrentAdvisor, db_session: SessionDep, live_chat: LiveChatDep
+    handoff_id: IdPath, advisor: CurrentAdvisor, db_session: SessionDep, live_chat: LiveChatDep
 ) -> HandoffDetail:
     """A handoff with its context (domain, entries tried, error, feedback) and transcript."""
     handoff = await service.get_or_raise(db_session=db_session, handoff_id=handoff_id)
@@ -95,7 +96,7 @@ async def get_handoff(
     },
 )
 async def claim_handoff(
-    handoff_id: int, advisor: CurrentAdvisor, db_session: SessionDep, live_chat: LiveChatDep
+    handoff_id: IdPath, advisor: CurrentAdvisor, db_session: SessionDep, live_chat: LiveChatDep
 ) -> HandoffDetail:
     """Take a waiting conversation (of two advisors claiming at once, exactly one wins)."""
     return await flows.claim(
@@ -110,7 +111,7 @@ async def claim_handoff(
     responses={**STAFF_ERRORS, 409: {"description": "The chat is not active."}},
 )
 async def post_advisor_message(
-    handoff_id: int,
+    handoff_id: IdPath,
     body: AgentMessageCreate,
     advisor: CurrentAdvisor,
     db_session: SessionDep,
@@ -136,7 +137,7 @@ async def post_advisor_message(
     responses={**STAFF_ERRORS, 409: {"description": "The chat is not active."}},
 )
 async def close_handoff(
-    handoff_id: int,
+    handoff_id: IdPath,
     body: CloseRequest,
     advisor: CurrentAdvisor,
     db_session: SessionDep,

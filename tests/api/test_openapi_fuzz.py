@@ -1,0 +1,49 @@
+"""Schemathesis generates requests from the OpenAPI schema of the FSD and LiveChat endpoints,
+sent to a real server: whatever it sends, the API answers without a server error."""
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from api.auth.models import Role
+from tests.api.conftest import staff_headers
+from tests.api.handoff.conftest import LiveServer, live_server  # noqa: F401 (fixture)
+
+FUZZED = r"^/api/v1/(fsd|console|handoff|integration|conversations/\{conversation_id\}/(fsd|close))"
+
+
+@pytest.fixture
+def api_schema(live_server: LiveServer) -> Any:  # noqa: F811
+    return schemathesis.openapi.from_url(f"{live_server.url}/openapi.json").include(
+        path_regex=FUZZED
+    )
+
+
+@pytest.fixture
+def cca_headers(live_server: LiveServer) -> dict[str, str]:  # noqa: F811
+    async def create() -> dict[str, str]:
+        async with httpx.AsyncClient(base_url=live_server.url) as client:
+            return await staff_headers(
+                client, live_server.database_url, username="cca-fuzz", role=Role.CCA
+            )
+
+    return asyncio.run(create())
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_server_error(case: Any, live_server: LiveServer, cca_headers: dict[str, str]) -> None:  # noqa: F811
+    response = case.call(base_url=live_server.url, headers=cca_headers, timeout=30)
+
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text[:500])
