@@ -57,8 +57,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             timeout_seconds=settings.rasa_timeout_seconds,
             max_in_flight=settings.rasa_max_in_flight,
         )
-        app.state.notifier = create_notifier(settings.realtime_redis_url)
-        await app.state.notifier.start()
         app.state.outbox = OutboxWorker(
             sessions=app.state.session_factory,
             mailer=SmtpMailer(
@@ -74,11 +72,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             poll_seconds=settings.outbox_poll_seconds,
         )
         await app.state.outbox.start()
+        app.state.notifier = create_notifier(settings.realtime_redis_url)
+        await app.state.notifier.start()
         app.state.livechat = LiveChat(
             rasa=app.state.rasa,
             notifier=app.state.notifier,
             hours=opening_hours_from(settings),
             clock=clock,
+            wake_outbox=app.state.outbox.wake,
         )
         try:
             yield

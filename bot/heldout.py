@@ -16,7 +16,11 @@ DOMAIN_IDS = [
     for d in yaml.safe_load((ROOT / "knowledge_base" / "domains.yml").read_text())["domains"]
 ]
 # Intents that are about a domain without being the domain's own intent.
-INTENT_DOMAIN: Dict[str, str] = {**{d: d for d in DOMAIN_IDS}, "request_fsd": "fsd"}
+INTENT_DOMAIN: Dict[str, str] = {
+    **{d: d for d in DOMAIN_IDS},
+    "request_fsd": "fsd",
+    "fsd_status": "fsd",
+}
 
 
 def heldout() -> List[Tuple[str, str]]:

@@ -1,6 +1,7 @@
 """Talking to Rasa on behalf of a conversation, and reading its answer."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +10,7 @@ from api.conversations import service
 from api.conversations.models import Conversation, Message
 from api.conversations.service import BotUtterance
 from api.core.rasa import RasaClient, RasaUtterance
+from api.fsd.schemas import BotFsdRequest
 from api.handoff.schemas import HandoffRequest
 
 
@@ -37,23 +39,37 @@ def bot_utterances(utterances: Sequence[RasaUtterance]) -> list[BotUtterance]:
     return messages
 
 
-def handoff_request(utterances: Sequence[RasaUtterance]) -> HandoffRequest | None:
-    """The handoff the bot asked for in its custom data, if any (the last valid one)."""
-    found = None
+@dataclass
+class BotRequests:
+    """What the bot asks api/ to do, in its custom data: hand off, open an FSD, tell a status."""
+
+    handoff: HandoffRequest | None = None
+    fsd: BotFsdRequest | None = None
+    fsd_status: int | None = None
+
+
+def bot_requests(utterances: Sequence[RasaUtterance]) -> BotRequests:
+    """The requests in the bot's custom data (malformed ones are ignored)."""
+    found = BotRequests()
     for item in utterances:
-        data = (item.custom or {}).get("handoff")
-        if isinstance(data, dict):
-            try:
-                found = HandoffRequest.model_validate(data)
-            except ValidationError:
-                continue
+        custom = item.custom or {}
+        try:
+            if isinstance(custom.get("handoff"), dict):
+                found.handoff = HandoffRequest.model_validate(custom["handoff"])
+            if isinstance(custom.get("fsd"), dict):
+                found.fsd = BotFsdRequest.model_validate(custom["fsd"])
+        except ValidationError:
+            continue
+        number = custom.get("fsd_status")
+        if isinstance(number, int) and not isinstance(number, bool) and number > 0:
+            found.fsd_status = number
     return found
 
 
 async def ask_bot(
     *, db_session: AsyncSession, rasa: RasaClient, conversation: Conversation, sent: str
-) -> tuple[list[Message], HandoffRequest | None]:
-    """Send a message to Rasa, store its answer, return it and any handoff it asks for.
+) -> tuple[list[Message], BotRequests]:
+    """Send a message to Rasa, store its answer, return it and what it asks api/ to do.
 
     Raises UpstreamUnavailableError when Rasa does not answer.
     """
@@ -63,4 +79,4 @@ async def ask_bot(
     stored = await service.add_bot_messages(
         db_session=db_session, conversation=conversation, utterances=bot_utterances(utterances)
     )
-    return stored, handoff_request(utterances)
+    return stored, bot_requests(utterances)

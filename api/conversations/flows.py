@@ -20,6 +20,7 @@ from api.conversations.schemas import (
 )
 from api.core.errors import UpstreamUnavailableError
 from api.core.rasa import UNAVAILABLE_MESSAGE as UNAVAILABLE
+from api.fsd import flows as fsd_flows
 from api.handoff import flows as handoff_flows
 from api.handoff import service as handoff_service
 from api.handoff.flows import LiveChat
@@ -54,13 +55,23 @@ async def _to_bot(
         raise UpstreamUnavailableError("Rasa did not resume the conversation", UNAVAILABLE)
     sent = stored.payload if stored.payload is not None else stored.text
     assert sent is not None
-    messages, request = await ask_bot(
+    messages, requests = await ask_bot(
         db_session=db_session, rasa=live.rasa, conversation=conversation, sent=sent
     )
     stored.delivery = DeliveryStatus.DELIVERED
-    if request is not None:
+    if requests.fsd is not None:
+        messages += await fsd_flows.open_from_bot(
+            db_session=db_session, conversation=conversation, request=requests.fsd
+        )
+        await db_session.commit()
+        live.wake_outbox()
+    if requests.fsd_status is not None:
+        messages += await fsd_flows.status_for_bot(
+            db_session=db_session, conversation=conversation, number=requests.fsd_status
+        )
+    if requests.handoff is not None:
         messages += await handoff_flows.request_handoff(
-            db_session=db_session, live=live, conversation=conversation, request=request
+            db_session=db_session, live=live, conversation=conversation, request=requests.handoff
         )
     return messages
 

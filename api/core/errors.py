@@ -35,6 +35,12 @@ FRENCH_REASONS: dict[str, str] = {
     "comment_too_long": "Votre commentaire est trop long ({max_length} caractères au maximum).",
     "ministry_code_invalid": "Le code ministère doit ressembler à MIN06 (lettres puis chiffres).",
     "not_rateable": "Ce message ne peut pas être évalué.",
+    "email_invalid": "L'adresse électronique n'est pas valide.",
+    "object_number_required": (
+        "Pour une sous-catégorie commençant par « M », indiquez le numéro de l'objet "
+        "(facture, mémoire)."
+    ),
+    "enum": "La valeur doit être l'une des suivantes : {expected}.",
 }
 
 STATUS_MESSAGES: dict[int, str] = {

@@ -201,13 +201,9 @@ async def fsd_status_for_conversation(
     conversation = await conversations.get_or_raise(
         db_session=db_session, conversation_id=conversation_id
     )
-    fsd = await service.get_or_raise(db_session=db_session, number=number)
-    ministry = (conversation.profile or {}).get("ministry_code")
-    if fsd.conversation_id != conversation.id and (not ministry or fsd.ministry_code != ministry):
-        raise NotFoundError(
-            f"FSD {number} is not one of conversation {conversation_id!r}",
-            f"La fiche n° {number} n'existe pas.",
-        )
+    fsd = await service.visible_from_conversation(
+        db_session=db_session, conversation=conversation, number=number
+    )
     return FsdStatusRead(
         number=fsd.id,
         title=fsd.title,

@@ -3,7 +3,13 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from api.core.text import UserText
@@ -156,3 +162,18 @@ class FsdStatusRead(BaseModel):
     status: FsdStatus
     status_label: str
     updated_at: datetime
+
+
+class BotFsdRequest(BaseModel):
+    """The FSD form's answers, as the bot sends them (custom data) once the user confirmed."""
+
+    title: str
+    description: str
+    severity: int
+    impact: int
+    users_blocked: int
+    business: bool = False
+    object_number: str | None = None
+    email: str | None = None
+    domain: str | None = None
+    pasted_error: str | None = None

@@ -274,3 +274,19 @@ async def list_for(*, db_session: AsyncSession, username: str, role: Role) -> li
     if role is Role.CCA:
         query = query.where(Fsd.initiator == username)
     return list(await db_session.scalars(query))
+
+
+async def visible_from_conversation(
+    *, db_session: AsyncSession, conversation: Conversation, number: int
+) -> Fsd:
+    """An FSD opened in this conversation or by the user's ministry, else NotFoundError."""
+    fsd = await db_session.get(Fsd, number)
+    ministry = (conversation.profile or {}).get("ministry_code")
+    if fsd is None or (
+        fsd.conversation_id != conversation.id and (not ministry or fsd.ministry_code != ministry)
+    ):
+        raise NotFoundError(
+            f"FSD {number} is not visible from conversation {conversation.id!r}",
+            f"La fiche n° {number} n'existe pas.",
+        )
+    return fsd

@@ -1,6 +1,7 @@
 """LiveChat use cases that cross the queue, the conversation, Rasa and the live connections."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +32,8 @@ class LiveChat:
     notifier: Notifier
     hours: OpeningHours
     clock: Clock
+    # Sends the email outbox now (after a commit that queued a mail); set by the app.
+    wake_outbox: Callable[[], None] = lambda: None
 
     def availability(self) -> AvailabilityRead:
         """Whether advisors answer now, and when they are back."""

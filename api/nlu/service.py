@@ -10,7 +10,7 @@ from api.knowledge.service import MatcherIndex
 from api.nlu.schemas import ParseRead
 
 # Intents about a domain that are not the domain's own intent.
-INTENT_DOMAINS: dict[str, str] = {"request_fsd": "fsd"}
+INTENT_DOMAINS: dict[str, str] = {"request_fsd": "fsd", "fsd_status": "fsd"}
 # Intents whose domain only the knowledge base can tell: a pasted error, a text not understood.
 MATCHED_INTENTS = frozenset({"paste_error", "nlu_fallback"})
 

@@ -1,0 +1,120 @@
+"""FSD use cases started by the bot in a conversation: open the form's FSD, tell a status."""
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.service import PermissionDeniedError
+from api.conversations import service as conversations
+from api.conversations.models import Conversation, Message
+from api.conversations.service import BotUtterance
+from api.core.errors import NotFoundError, french_reason
+from api.fsd import rules, service
+from api.fsd.schemas import BotFsdRequest, ConversationFsdCreate
+
+APPLICATIONS = ("chorus", "chorus_formulaires", "chorus_pro")
+DOMAIN = re.compile(r"^[a-z_]{2,50}$")
+SUBCATEGORY_TOOL = "Support outil"
+SUBCATEGORY_BUSINESS = "M - Question sur un dossier (facture, mémoire)"
+
+
+def _say(text: str) -> BotUtterance:
+    return BotUtterance(text=text, buttons=[])
+
+
+def _fields(conversation: Conversation, request: BotFsdRequest) -> ConversationFsdCreate:
+    """The FSD to open, from the form's answers and the conversation's profile."""
+    profile = conversation.profile or {}
+    application = profile.get("application")
+    email = request.email or ""
+    return ConversationFsdCreate.model_validate(
+        {
+            "title": request.title,
+            "description": request.description,
+            "application": application if application in APPLICATIONS else "chorus",
+            "domain": request.domain if request.domain and DOMAIN.match(request.domain) else None,
+            "subcategory": SUBCATEGORY_BUSINESS if request.business else SUBCATEGORY_TOOL,
+            "object_number": request.object_number,
+            "severity": request.severity,
+            "impact": request.impact,
+            "users_blocked": request.users_blocked,
+            "initiator": str(profile.get("name") or email or "CCA"),
+            "initiator_email": email,
+            "ministry_code": profile.get("ministry_code"),
+        }
+    )
+
+
+async def _entries_tried(db_session: AsyncSession, conversation_id: str) -> list[str]:
+    entries = await db_session.scalars(
+        select(Message.entry_id)
+        .where(Message.conversation_id == conversation_id, Message.entry_id.is_not(None))
+        .order_by(Message.id)
+    )
+    return list(dict.fromkeys(e for e in entries if e))
+
+
+async def open_from_bot(
+    *, db_session: AsyncSession, conversation: Conversation, request: BotFsdRequest
+) -> list[Message]:
+    """Open the FSD the user confirmed in the form and give its number back."""
+    try:
+        service.ensure_cca((conversation.profile or {}).get("role"))
+        fields = _fields(conversation, request)
+    except PermissionDeniedError as exc:
+        answer = _say(exc.message)
+    except ValidationError as exc:
+        errors: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
+        answer = _say(
+            f"Je n'ai pas pu enregistrer la fiche : {french_reason(errors)} Vous pouvez "
+            "recommencer en demandant « ouvrir une fiche »."
+        )
+    else:
+        context = {
+            "pasted_error": request.pasted_error,
+            "entries_tried": await _entries_tried(db_session, conversation.id),
+        }
+        fsd = await service.create(
+            db_session=db_session,
+            fields=fields,
+            initiator=fields.initiator,
+            initiator_email=fields.initiator_email,
+            ministry_code=fields.ministry_code,
+            conversation=conversation,
+            context={k: v for k, v in context.items() if v},
+        )
+        answer = _say(
+            f"Votre fiche service desk n° {fsd.id} « {fsd.title} » est enregistrée au statut "
+            f"« nouveau » (priorité {fsd.priority}). Vous recevrez un courriel à chaque "
+            f"changement de statut ; vous pouvez aussi me demander « où en est ma fiche "
+            f"{fsd.id} ? »."
+        )
+    return await conversations.add_bot_messages(
+        db_session=db_session, conversation=conversation, utterances=[answer]
+    )
+
+
+async def status_for_bot(
+    *, db_session: AsyncSession, conversation: Conversation, number: int
+) -> list[Message]:
+    """Tell the status of an FSD of this conversation or of the user's ministry."""
+    try:
+        fsd = await service.visible_from_conversation(
+            db_session=db_session, conversation=conversation, number=number
+        )
+    except NotFoundError as exc:
+        answer = _say(
+            f"{exc.message} Vérifiez le numéro ; seules les fiches de votre ministère sont "
+            "consultables ici."
+        )
+    else:
+        answer = _say(
+            f"La fiche n° {fsd.id} « {fsd.title} » est au statut "
+            f"« {rules.STATUS_LABELS[fsd.status]} »."
+        )
+    return await conversations.add_bot_messages(
+        db_session=db_session, conversation=conversation, utterances=[answer]
+    )
