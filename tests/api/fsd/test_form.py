@@ -1,0 +1,114 @@
+"""The FSD form through the real bot: a CCA opens an FSD from the conversation."""
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import ClientFactory
+from tests.api.fsd.conftest import SmtpServer
+
+CCA = {"role": "CCA", "application": "chorus", "ministry_code": "MIN06"}
+
+
+@pytest.fixture
+async def chat_client(
+    make_client: ClientFactory, stack: Any, smtp: SmtpServer
+) -> httpx.AsyncClient:
+    return await make_client(
+        rasa_url=stack.rasa_url,
+        action_server_url=stack.actions_url,
+        smtp_port=smtp.port,
+        outbox_poll_seconds=0.2,
+    )
+
+
+class Conversation:
+    def __init__(self, client: httpx.AsyncClient, profile: dict[str, str]) -> None:
+        self.client, self.profile, self.id = client, profile, uuid.uuid4().hex
+
+    async def say(self, **body: Any) -> list[dict[str, Any]]:
+        response = await self.client.post(
+            f"/api/v1/conversations/{self.id}/messages", json={**body, "metadata": self.profile}
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json()["messages"])
+
+
+def last_text(messages: list[dict[str, Any]]) -> str:
+    return str(messages[-1]["text"])
+
+
+async def test_a_cca_fills_the_form_confirms_and_gets_the_fsd_number_and_a_mail(
+    chat_client: httpx.AsyncClient, smtp: SmtpServer
+) -> None:
+    chat = Conversation(chat_client, CCA)
+    await chat.say(text="Centre financier 0123-TEST inexistant")  # a pasted error first
+
+    assert "Quel titre lui donner" in last_text(
+        await chat.say(text="je veux ouvrir une fiche service desk")
+    )
+    assert "Décrivez le problème" in last_text(await chat.say(text="Centre financier refusé"))
+    severity = await chat.say(text="Le CF 0123-TEST est refusé à la création de l'EJ")
+    assert [b["title"] for b in severity[-1]["buttons"]][0] == "Fonction secondaire"
+    impact = await chat.say(payload=severity[-1]["buttons"][1]["payload"])
+    users = await chat.say(payload=impact[-1]["buttons"][2]["payload"])
+    assert "Combien d'utilisateurs" in last_text(users)
+    refused = await chat.say(text="beaucoup")  # said why, then asked again
+    assert "Indiquez un nombre d'utilisateurs" in refused[0]["text"]
+    assert "Combien d'utilisateurs" in last_text(refused)
+    kind = await chat.say(text="environ 12")
+    number = await chat.say(payload=kind[-1]["buttons"][1]["payload"])
+    assert "numéro de l'objet" in last_text(number)
+    email = await chat.say(text="FAC-2026-12")
+    assert "adresse électronique" in last_text(email)
+    confirmation = await chat.say(text="camille.martin@min06.gouv.fr")
+    summary = last_text(confirmation)
+    assert "Titre : Centre financier refusé" in summary
+    assert "Utilisateurs bloqués : 12" in summary
+
+    done = await chat.say(payload="/affirm")
+
+    text = last_text(done)
+    assert text.startswith("Votre fiche service desk n° ")
+    assert "est enregistrée au statut « nouveau » (priorité haute)" in text
+    fsd_number = int(text.split("n° ")[1].split(" ")[0])
+    [mail] = await smtp.inbox.wait_for(1)
+    assert mail["To"] == "camille.martin@min06.gouv.fr"
+    assert mail["Subject"] == f"Fiche service desk n° {fsd_number} : nouveau"
+
+    status = await chat.say(text=f"où en est ma fiche {fsd_number} ?")
+    assert last_text(status) == (
+        f"La fiche n° {fsd_number} « Centre financier refusé » est au statut « nouveau »."
+    )
+
+
+async def test_a_cca_can_give_up_the_form(chat_client: httpx.AsyncClient) -> None:
+    chat = Conversation(chat_client, CCA)
+    await chat.say(text="je veux ouvrir une fiche service desk")
+
+    cancelled = await chat.say(payload="/cancel_form")
+
+    assert (
+        last_text(cancelled) == "D'accord, je n'ouvre pas de fiche. Je reste à votre disposition."
+    )
+
+
+async def test_someone_who_is_not_a_cca_gets_a_summary_for_their_cca(
+    chat_client: httpx.AsyncClient,
+) -> None:
+    chat = Conversation(chat_client, {"role": "utilisateur", "ministry_code": "MIN06"})
+
+    answer = await chat.say(text="je veux ouvrir une fiche service desk")
+
+    assert "CCA" in answer[0]["text"]
+    assert "Code ministère : MIN06" in answer[1]["text"]
+
+
+async def test_the_status_of_an_unknown_fsd_is_said_plainly(chat_client: httpx.AsyncClient) -> None:
+    chat = Conversation(chat_client, CCA)
+
+    answer = await chat.say(text="où en est ma fiche 987654 ?")
+
+    assert last_text(answer).startswith("La fiche n° 987654 n'existe pas.")
