@@ -51,7 +51,7 @@ async def test_a_cca_fills_the_form_confirms_and_gets_the_fsd_number_and_a_mail(
     )
     assert "Décrivez le problème" in last_text(await chat.say(text="Centre financier refusé"))
     severity = await chat.say(text="Le CF 0123-TEST est refusé à la création de l'EJ")
-    assert [b["title"] for b in severity[-1]["buttons"]][0] == "Fonction secondaire"
+    assert severity[-1]["buttons"][0]["title"] == "Fonction secondaire"
     impact = await chat.say(payload=severity[-1]["buttons"][1]["payload"])
     users = await chat.say(payload=impact[-1]["buttons"][2]["payload"])
     assert "Combien d'utilisateurs" in last_text(users)
