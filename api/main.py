@@ -16,7 +16,9 @@ from api.core.errors import install_error_handlers
 from api.core.limits import BodySizeLimit
 from api.core.rasa import RasaClient
 from api.core.realtime import create_notifier
+from api.fsd.desk import desk_from
 from api.fsd.router import conversation_router as fsd_conversation_router
+from api.fsd.router import integration_router
 from api.fsd.router import router as fsd_router
 from api.handoff.flows import LiveChat
 from api.handoff.hours import Clock, opening_hours_from, system_clock
@@ -80,6 +82,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             hours=opening_hours_from(settings),
             clock=clock,
             wake_outbox=app.state.outbox.wake,
+            desk=desk_from(
+                url=settings.fsd_desk_url,
+                api_key=settings.fsd_desk_api_key.get_secret_value()
+                if settings.fsd_desk_api_key
+                else None,
+            ),
         )
         try:
             yield
@@ -110,6 +118,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         handoff_router,
         fsd_router,
         fsd_conversation_router,
+        integration_router,
         console_router,
         auth_router,
         review_router,

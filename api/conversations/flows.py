@@ -61,7 +61,7 @@ async def _to_bot(
     stored.delivery = DeliveryStatus.DELIVERED
     if requests.fsd is not None:
         messages += await fsd_flows.open_from_bot(
-            db_session=db_session, conversation=conversation, request=requests.fsd
+            db_session=db_session, desk=live.desk, conversation=conversation, request=requests.fsd
         )
         await db_session.commit()
         live.wake_outbox()

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     outbox_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # An external service desk (HTTP adapter); unset: the embedded desk.
+    fsd_desk_url: str | None = None
+    fsd_desk_api_key: SecretStr | None = None
+    # The key the FSD system presents (X-API-Key) to call /api/v1/integration/...; unset: closed.
+    fsd_system_api_key: SecretStr | None = None
     fsd_max_attachment_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     fsd_max_attachments: int = Field(default=20, ge=1, le=100)
     canned_responses_file: Path = ROOT_DIR / "knowledge_base" / "canned_responses.yml"
@@ -67,6 +72,9 @@ class Settings(BaseSettings):
             PLACEHOLDER_SECRET,
         ):
             raise ValueError("SECRET_KEY must be set to a real secret when APP_ENV=production")
+        key = self.fsd_system_api_key.get_secret_value() if self.fsd_system_api_key else None
+        if self.app_env == "production" and key is not None and len(key) < 24:
+            raise ValueError("FSD_SYSTEM_API_KEY must be at least 24 characters in production")
         return self
 
     @model_validator(mode="after")

@@ -11,8 +11,9 @@ from api.auth.service import PermissionDeniedError
 from api.conversations import service as conversations
 from api.conversations.models import Conversation, Message
 from api.conversations.service import BotUtterance
-from api.core.errors import NotFoundError, french_reason
+from api.core.errors import NotFoundError, UpstreamUnavailableError, french_reason
 from api.fsd import rules, service
+from api.fsd.desk import FsdDesk
 from api.fsd.schemas import BotFsdRequest, ConversationFsdCreate
 
 APPLICATIONS = ("chorus", "chorus_formulaires", "chorus_pro")
@@ -58,7 +59,7 @@ async def _entries_tried(db_session: AsyncSession, conversation_id: str) -> list
 
 
 async def open_from_bot(
-    *, db_session: AsyncSession, conversation: Conversation, request: BotFsdRequest
+    *, db_session: AsyncSession, desk: FsdDesk, conversation: Conversation, request: BotFsdRequest
 ) -> list[Message]:
     """Open the FSD the user confirmed in the form and give its number back."""
     try:
@@ -77,15 +78,20 @@ async def open_from_bot(
             "pasted_error": request.pasted_error,
             "entries_tried": await _entries_tried(db_session, conversation.id),
         }
-        fsd = await service.create(
-            db_session=db_session,
-            fields=fields,
-            initiator=fields.initiator,
-            initiator_email=fields.initiator_email,
-            ministry_code=fields.ministry_code,
-            conversation=conversation,
-            context={k: v for k, v in context.items() if v},
-        )
+        try:
+            fsd = await desk.open(
+                db_session=db_session,
+                fields=fields,
+                initiator=fields.initiator,
+                initiator_email=fields.initiator_email,
+                ministry_code=fields.ministry_code,
+                conversation=conversation,
+                context={k: v for k, v in context.items() if v},
+            )
+        except UpstreamUnavailableError as exc:
+            return await conversations.add_bot_messages(
+                db_session=db_session, conversation=conversation, utterances=[_say(exc.message)]
+            )
         answer = _say(
             f"Votre fiche service desk n° {fsd.id} « {fsd.title} » est enregistrée au statut "
             f"« nouveau » (priorité {fsd.priority}). Vous recevrez un courriel à chaque "

@@ -1,14 +1,26 @@
-"""FSD endpoints: the desk for CCA, SN1 and SN2, and the conversation's FSD form."""
+"""FSD endpoints: the desk (CCA, SN1, SN2), the conversation's FSD, the FSD system's API."""
 
+import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import Response
+from fastapi.security import APIKeyHeader
 from sqlalchemy import select
 
+from api.auth.service import AuthenticationError
 from api.conversations import service as conversations
+from api.conversations.service import BotUtterance
 from api.core.errors import NotFoundError
-from api.deps import ConversationIdPath, CurrentUser, IdPath, SessionDep, SettingsDep
+from api.core.realtime import conversation_topic
+from api.deps import (
+    ConversationIdPath,
+    CurrentUser,
+    IdPath,
+    LiveChatDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.fsd import rules, service
 from api.fsd.models import AttachmentKind, FsdAttachment
 from api.fsd.schemas import (
@@ -18,9 +30,34 @@ from api.fsd.schemas import (
     FsdRead,
     FsdStatusRead,
     StatusChange,
+    TicketStatusChange,
 )
+from api.handoff import service as handoff_service
+from api.handoff.schemas import HandoffDetail
 
 router = APIRouter(prefix="/api/v1/fsd", tags=["fsd"])
+integration_router = APIRouter(prefix="/api/v1/integration", tags=["fsd system"])
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="The FSD system's key (FSD_SYSTEM_API_KEY)"
+)
+
+
+def _fsd_system(key: Annotated[str | None, Depends(_api_key)], settings: SettingsDep) -> None:
+    """Let in the FSD system: its API key, compared in constant time."""
+    expected = settings.fsd_system_api_key
+    if (
+        expected is None
+        or not key
+        or not secrets.compare_digest(key.encode(), expected.get_secret_value().encode())
+    ):
+        raise AuthenticationError("missing or wrong X-API-Key", "Clé d'API absente ou invalide.")
+
+
+FsdSystem = Depends(_fsd_system)
+SYSTEM_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "Missing or wrong `X-API-Key` (or no key configured)."},
+    404: {"description": "Unknown handoff or ticket."},
+}
 conversation_router = APIRouter(tags=["fsd"])
 
 ERRORS: dict[int | str, dict[str, str]] = {
@@ -30,17 +67,13 @@ ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-def _wake_outbox(request: Request) -> None:
-    request.app.state.outbox.wake()
-
-
 @router.post("", response_model=FsdRead, status_code=201, responses=ERRORS)
 async def create_fsd(
-    body: FsdCreate, user: CurrentUser, db_session: SessionDep, request: Request
+    body: FsdCreate, user: CurrentUser, db_session: SessionDep, live: LiveChatDep
 ) -> FsdRead:
     """Open an FSD (CCA only): status nouveau, the initiator is told by email."""
     service.ensure_cca(user.role.value)
-    fsd = await service.create(
+    fsd = await live.desk.open(
         db_session=db_session,
         fields=body,
         initiator=user.username,
@@ -48,7 +81,7 @@ async def create_fsd(
         ministry_code=body.ministry_code,
     )
     await db_session.commit()
-    _wake_outbox(request)
+    live.wake_outbox()
     return service.read(fsd)
 
 
@@ -73,7 +106,7 @@ async def get_fsd(number: IdPath, user: CurrentUser, db_session: SessionDep) -> 
     responses={**ERRORS, 409: {"description": "Transition not allowed: `message` says why."}},
 )
 async def change_status(
-    number: IdPath, body: StatusChange, user: CurrentUser, db_session: SessionDep, request: Request
+    number: IdPath, body: StatusChange, user: CurrentUser, db_session: SessionDep, live: LiveChatDep
 ) -> FsdRead:
     """Move the FSD along its lifecycle; the initiator is told by email."""
     fsd = await service.get_or_raise(db_session=db_session, number=number)
@@ -87,7 +120,7 @@ async def change_status(
         comment=body.comment,
     )
     await db_session.commit()
-    _wake_outbox(request)
+    live.wake_outbox()
     return service.read(fsd)
 
 
@@ -169,14 +202,14 @@ async def create_from_conversation(
     conversation_id: ConversationIdPath,
     body: ConversationFsdCreate,
     db_session: SessionDep,
-    request: Request,
+    live: LiveChatDep,
 ) -> FsdRead:
     """Open an FSD from a conversation (the bot's form); the profile's role must be CCA."""
     conversation = await conversations.get_or_raise(
         db_session=db_session, conversation_id=conversation_id
     )
     service.ensure_cca((conversation.profile or {}).get("role"))
-    fsd = await service.create(
+    fsd = await live.desk.open(
         db_session=db_session,
         fields=body,
         initiator=body.initiator,
@@ -185,7 +218,7 @@ async def create_from_conversation(
         conversation=conversation,
     )
     await db_session.commit()
-    _wake_outbox(request)
+    live.wake_outbox()
     return service.read(fsd)
 
 
@@ -204,6 +237,69 @@ async def fsd_status_for_conversation(
     fsd = await service.visible_from_conversation(
         db_session=db_session, conversation=conversation, number=number
     )
+    return FsdStatusRead(
+        number=fsd.id,
+        title=fsd.title,
+        status=fsd.status,
+        status_label=rules.STATUS_LABELS[fsd.status],
+        updated_at=fsd.updated_at,
+    )
+
+
+@integration_router.get(
+    "/handoffs/{handoff_id}",
+    response_model=HandoffDetail,
+    responses=SYSTEM_ERRORS,
+    dependencies=[FsdSystem],
+)
+async def handoff_for_fsd_system(
+    handoff_id: IdPath, db_session: SessionDep, live: LiveChatDep
+) -> HandoffDetail:
+    """A handoff's context (trigger, domain, pasted error, entries tried, feedback, profile)
+    and the conversation's whole transcript, for the ticket the FSD system opens."""
+    handoff = await handoff_service.get_or_raise(db_session=db_session, handoff_id=handoff_id)
+    return await handoff_service.detail(db_session=db_session, handoff=handoff, now=live.clock())
+
+
+@integration_router.post(
+    "/tickets/{ticket_ref}/status",
+    response_model=FsdStatusRead,
+    responses=SYSTEM_ERRORS,
+    dependencies=[FsdSystem],
+)
+async def ticket_status_changed(
+    ticket_ref: Annotated[
+        str, Path(pattern=r"^[A-Za-z0-9_.-]{1,100}$", examples=["SD-2026-00042", "12"])
+    ],
+    body: TicketStatusChange,
+    db_session: SessionDep,
+    live: LiveChatDep,
+) -> FsdStatusRead:
+    """The FSD system reports a ticket's new status: it reaches the user in the conversation
+    (widget, in real time) and by email."""
+    fsd = await service.by_external_ref(db_session=db_session, ref=ticket_ref)
+    await service.record_external_status(
+        db_session=db_session, fsd=fsd, status=body.status, comment=body.comment
+    )
+    if fsd.conversation_id is not None:
+        conversation = await conversations.get_or_raise(
+            db_session=db_session, conversation_id=fsd.conversation_id
+        )
+        text = (
+            f"Votre fiche service desk n° {fsd.id} « {fsd.title} » est passée au statut "
+            f"« {rules.STATUS_LABELS[fsd.status]} »."
+        )
+        if body.comment:
+            text += f" Commentaire du support : {body.comment}"
+        await conversations.add_bot_messages(
+            db_session=db_session,
+            conversation=conversation,
+            utterances=[BotUtterance(text=text, buttons=[])],
+        )
+    await db_session.commit()
+    live.wake_outbox()
+    if fsd.conversation_id is not None:
+        live.notifier.publish(conversation_topic(fsd.conversation_id))
     return FsdStatusRead(
         number=fsd.id,
         title=fsd.title,

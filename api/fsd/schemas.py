@@ -177,3 +177,23 @@ class BotFsdRequest(BaseModel):
     email: str | None = None
     domain: str | None = None
     pasted_error: str | None = None
+
+
+class TicketStatusChange(BaseModel):
+    """A status change pushed by the external FSD system for one of its tickets."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "en_cours_de_traitement", "comment": "Pris en charge par le SN1."},
+                {
+                    "status": "proposition_de_solution",
+                    "comment": "Relancez le workflow depuis la transaction de validation.",
+                },
+            ]
+        },
+    )
+
+    status: FsdStatus
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None

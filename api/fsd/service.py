@@ -290,3 +290,32 @@ async def visible_from_conversation(
             f"La fiche n° {number} n'existe pas.",
         )
     return fsd
+
+
+async def by_external_ref(*, db_session: AsyncSession, ref: str) -> Fsd:
+    """The FSD the external desk knows by this reference (or, embedded, its number)."""
+    fsd = await db_session.scalar(select(Fsd).where(Fsd.external_ref == ref))
+    if fsd is None and ref.isdigit() and len(ref) < 10:
+        fsd = await db_session.get(Fsd, int(ref))
+    if fsd is None:
+        raise NotFoundError(f"no FSD for ticket {ref!r}", "Ce ticket est inconnu.")
+    return fsd
+
+
+async def record_external_status(
+    *, db_session: AsyncSession, fsd: Fsd, status: FsdStatus, comment: str | None
+) -> Fsd:
+    """Mirror a status the external desk decided (it owns the lifecycle); notify the initiator."""
+    fsd.history.append(
+        FsdEvent(
+            actor="service desk",
+            actor_role="fsd_system",
+            from_status=fsd.status.value,
+            to_status=status.value,
+            comment=comment or None,
+        )
+    )
+    fsd.status = status
+    await db_session.flush()
+    await _notify(db_session=db_session, fsd=fsd, comment=comment)
+    return fsd

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from api.conversations.models import Conversation, ConversationStatus, Message, 
 from api.core.errors import UpstreamUnavailableError
 from api.core.rasa import RasaClient
 from api.core.realtime import QUEUE_TOPIC, Notifier, conversation_topic
+from api.fsd.desk import EmbeddedDesk, FsdDesk
 from api.handoff import service, wording
 from api.handoff.hours import Clock, OpeningHours, describe_instant
 from api.handoff.models import Handoff, HandoffOutcome, HandoffStatus
@@ -34,6 +35,8 @@ class LiveChat:
     clock: Clock
     # Sends the email outbox now (after a commit that queued a mail); set by the app.
     wake_outbox: Callable[[], None] = lambda: None
+    # Where the FSDs the bot's form opens go (embedded or external service desk).
+    desk: FsdDesk = field(default_factory=EmbeddedDesk)
 
     def availability(self) -> AvailabilityRead:
         """Whether advisors answer now, and when they are back."""

@@ -1,5 +1,6 @@
-"""Schemathesis generates requests from the OpenAPI schema of the FSD and LiveChat endpoints,
-sent to a real server: whatever it sends, the API answers without a server error."""
+"""Schemathesis generates requests from the OpenAPI schema of the FSD, FSD-system and LiveChat
+endpoints, sent to a real server as a CCA with the FSD system's key: whatever it sends, the API
+answers without a server error."""
 
 import asyncio
 from typing import Any
@@ -11,7 +12,11 @@ from hypothesis import HealthCheck, settings
 
 from api.auth.models import Role
 from tests.api.conftest import staff_headers
-from tests.api.handoff.conftest import LiveServer, live_server  # noqa: F401 (fixture)
+from tests.api.handoff.conftest import (  # noqa: F401 (live_server is a fixture)
+    FSD_SYSTEM_KEY,
+    LiveServer,
+    live_server,
+)
 
 FUZZED = r"^/api/v1/(fsd|console|handoff|integration|conversations/\{conversation_id\}/(fsd|close))"
 
@@ -27,9 +32,10 @@ def api_schema(live_server: LiveServer) -> Any:  # noqa: F811
 def cca_headers(live_server: LiveServer) -> dict[str, str]:  # noqa: F811
     async def create() -> dict[str, str]:
         async with httpx.AsyncClient(base_url=live_server.url) as client:
-            return await staff_headers(
+            headers = await staff_headers(
                 client, live_server.database_url, username="cca-fuzz", role=Role.CCA
             )
+            return {**headers, "X-API-Key": FSD_SYSTEM_KEY}
 
     return asyncio.run(create())
 

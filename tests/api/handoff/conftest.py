@@ -26,6 +26,9 @@ OPEN_TIME = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 WEEKEND_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
+FSD_SYSTEM_KEY = "cle-de-test-du-systeme-fsd-0123456789"
+
+
 class FakeClock:
     """A clock the test sets."""
 
@@ -68,6 +71,7 @@ def live_server(database_url: str, stack: Any) -> Iterator[LiveServer]:
         database_url=database_url,
         rasa_url=stack.rasa_url,
         action_server_url=stack.actions_url,
+        fsd_system_api_key=FSD_SYSTEM_KEY,
     )
     port = free_port()
     server, thread = _serve(create_app(settings, clock=clock), port)

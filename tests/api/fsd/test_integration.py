@@ -1,0 +1,194 @@
+"""The external FSD system: it reads a handoff's context with its API key, pushes ticket status
+changes that reach the user; FSDs can be sent to it over HTTP instead of the embedded desk."""
+
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api.auth.models import Role
+from tests.api.conftest import ClientFactory, staff_headers
+from tests.api.fsd.conftest import FSD, SmtpServer
+from tests.api.handoff.test_livechat import hand_off
+from tests.stack import free_port
+
+KEY = "cle-du-service-desk-0123456789abcdef"
+SYSTEM = {"X-API-Key": KEY}
+CCA = {"role": "CCA", "ministry_code": "MIN06"}
+FORM_FSD = {k: v for k, v in FSD.items() if k != "initiator_email"} | {
+    "initiator": "Camille Martin",
+    "initiator_email": "camille.martin@min06.gouv.fr",
+}
+
+
+class ExternalDesk:
+    """A stand-in for the external service desk: stores the tickets it receives."""
+
+    def __init__(self) -> None:
+        self.tickets: list[tuple[dict[str, Any], str | None]] = []
+        self.port = free_port()
+
+    async def create(self, request: Request) -> JSONResponse:
+        self.tickets.append((await request.json(), request.headers.get("x-api-key")))
+        return JSONResponse({"id": f"SD-2026-{len(self.tickets):05d}"}, status_code=201)
+
+
+@pytest.fixture
+def external_desk() -> Iterator[ExternalDesk]:
+    desk = ExternalDesk()
+    app = Starlette(routes=[Route("/tickets", desk.create, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, port=desk.port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        threading.Event().wait(0.05)
+    yield desk
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+async def system_client(
+    make_client: ClientFactory, stack: Any, smtp: SmtpServer
+) -> httpx.AsyncClient:
+    return await make_client(
+        rasa_url=stack.rasa_url,
+        action_server_url=stack.actions_url,
+        smtp_port=smtp.port,
+        outbox_poll_seconds=0.2,
+        fsd_system_api_key=KEY,
+    )
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "mauvaise-cle"}])
+async def test_the_fsd_system_needs_its_key(
+    system_client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    for response in (
+        await system_client.get("/api/v1/integration/handoffs/1", headers=headers),
+        await system_client.post(
+            "/api/v1/integration/tickets/1/status", json={"status": "clos"}, headers=headers
+        ),
+    ):
+        assert response.status_code == 401
+        assert response.json()["message"] == "Clé d'API absente ou invalide."
+
+
+async def test_without_a_configured_key_the_integration_is_closed(
+    make_client: ClientFactory, unused_url: str
+) -> None:
+    client = await make_client(rasa_url=unused_url, action_server_url=unused_url)
+    response = await client.get("/api/v1/integration/handoffs/1", headers={"X-API-Key": ""})
+    assert response.status_code == 401
+
+
+async def test_the_fsd_system_reads_a_handoffs_context_and_transcript(
+    system_client: httpx.AsyncClient, database_url: str
+) -> None:
+    conversation = uuid.uuid4().hex
+    await hand_off(system_client, conversation)
+    advisor = await staff_headers(system_client, database_url, username="c-int", role=Role.ADVISOR)
+    [entry] = (await system_client.get("/api/v1/console/queue", headers=advisor)).json()
+
+    response = await system_client.get(
+        f"/api/v1/integration/handoffs/{entry['id']}", headers=SYSTEM
+    )
+
+    assert response.status_code == 200
+    detail = response.json()
+    assert detail["conversation_id"] == conversation
+    assert detail["context"]["trigger"] == "user_request"
+    assert detail["messages"][0]["text"] == "je voudrais parler à un conseiller"
+    missing = await system_client.get("/api/v1/integration/handoffs/999999", headers=SYSTEM)
+    assert missing.status_code == 404
+
+
+async def test_a_ticket_status_change_reaches_the_conversation_and_the_mailbox(
+    system_client: httpx.AsyncClient, smtp: SmtpServer
+) -> None:
+    conversation = uuid.uuid4().hex
+    await system_client.post(
+        f"/api/v1/conversations/{conversation}/messages", json={"text": "bonjour", "metadata": CCA}
+    )
+    fsd = (
+        await system_client.post(f"/api/v1/conversations/{conversation}/fsd", json=FORM_FSD)
+    ).json()
+
+    response = await system_client.post(
+        f"/api/v1/integration/tickets/{fsd['number']}/status",
+        json={"status": "proposition_de_solution", "comment": "Relancez le workflow."},
+        headers=SYSTEM,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status_label"] == "proposition de solution"
+    transcript = (await system_client.get(f"/api/v1/conversations/{conversation}")).json()
+    assert transcript["messages"][-1]["text"] == (
+        f"Votre fiche service desk n° {fsd['number']} « {FSD['title']} » est passée au statut "
+        "« proposition de solution ». Commentaire du support : Relancez le workflow."
+    )
+    mails = await smtp.inbox.wait_for(2)
+    assert mails[1]["Subject"].endswith(": proposition de solution")
+    unknown = await system_client.post(
+        "/api/v1/integration/tickets/SD-inconnu/status", json={"status": "clos"}, headers=SYSTEM
+    )
+    assert unknown.status_code == 404 and unknown.json()["message"] == "Ce ticket est inconnu."
+
+
+async def test_with_an_external_desk_the_fsd_is_sent_there_and_its_reference_kept(
+    make_client: ClientFactory,
+    unused_url: str,
+    smtp: SmtpServer,
+    database_url: str,
+    external_desk: ExternalDesk,
+) -> None:
+    client = await make_client(
+        rasa_url=unused_url,
+        action_server_url=unused_url,
+        smtp_port=smtp.port,
+        fsd_desk_url=f"http://127.0.0.1:{external_desk.port}",
+        fsd_desk_api_key="cle-envoyee-au-desk",
+        fsd_system_api_key=KEY,
+    )
+    cca = await staff_headers(client, database_url, username="cca-ext", role=Role.CCA)
+
+    created = await client.post("/api/v1/fsd", json=FSD, headers=cca)
+
+    assert created.status_code == 201
+    assert created.json()["external_ref"] == "SD-2026-00001"
+    [(ticket, key)] = external_desk.tickets
+    assert key == "cle-envoyee-au-desk"
+    assert ticket["title"] == FSD["title"] and ticket["priority"] == "haute"
+    pushed = await client.post(
+        "/api/v1/integration/tickets/SD-2026-00001/status",
+        json={"status": "en_cours_de_traitement"},
+        headers=SYSTEM,
+    )
+    assert pushed.status_code == 200
+    assert pushed.json()["number"] == created.json()["number"]
+
+
+async def test_when_the_external_desk_is_down_nothing_half_done_is_kept(
+    make_client: ClientFactory, unused_url: str, smtp: SmtpServer, database_url: str
+) -> None:
+    client = await make_client(
+        rasa_url=unused_url,
+        action_server_url=unused_url,
+        smtp_port=smtp.port,
+        fsd_desk_url=unused_url,
+    )
+    cca = await staff_headers(client, database_url, username="cca-down", role=Role.CCA)
+
+    refused = await client.post("/api/v1/fsd", json=FSD, headers=cca)
+
+    assert refused.status_code == 503
+    assert refused.json()["message"].startswith("Le service desk ne répond pas")
+    assert (await client.get("/api/v1/fsd", headers=cca)).json() == []
