@@ -10,10 +10,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
-from actions.knowledge import payload
+from actions.knowledge import FSD_PROCEDURE, payload
 from actions.profile import profile, role
 
-FSD_PROCEDURE = "fsd-creation"
 APPLICATIONS = {
     "chorus": "Chorus",
     "chorus_formulaires": "Chorus Formulaires",

@@ -34,6 +34,11 @@ def entry_buttons(answer: Dict[str, Any]) -> List[Dict[str, str]]:
     ]
 
 
+# The knowledge entry that explains how an FSD is created: its answer also offers the bot's form.
+FSD_PROCEDURE = "fsd-creation"
+OPEN_FSD_BUTTON = {"title": "Ouvrir la fiche avec l'assistant", "payload": "/request_fsd"}
+
+
 def knowledge_ref(entry: Dict[str, Any]) -> Dict[str, Any]:
     """The custom data that lets the user rate an answer: the entry's id and version."""
     return {"entry_id": entry["id"], "entry_version": entry.get("version")}
@@ -45,9 +50,10 @@ def utter_entry(dispatcher: CollectingDispatcher, entry: Dict[str, Any], from_er
     incident = entry.get("incident")
     if incident:
         text = f"Anomalie connue : {entry['title']}\nStatut : {incident['status']}\n\n{text}"
-    dispatcher.utter_message(
-        text=text, buttons=entry_buttons(entry), json_message=knowledge_ref(entry)
-    )
+    buttons = entry_buttons(entry)
+    if entry["id"] == FSD_PROCEDURE:
+        buttons.append(OPEN_FSD_BUTTON)
+    dispatcher.utter_message(text=text, buttons=buttons, json_message=knowledge_ref(entry))
     follow_up = entry.get("follow_up")
     if follow_up:
         options = [

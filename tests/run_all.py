@@ -58,7 +58,7 @@ SUITES: list[tuple[str, list[list[str]]]] = [
         ],
     ),
     (
-        "conversation and LiveChat API tests on PostgreSQL (scaled-out configuration)",
+        "conversation, LiveChat and FSD API tests on PostgreSQL (scaled-out configuration)",
         [
             [
                 "env",
@@ -69,6 +69,7 @@ SUITES: list[tuple[str, list[list[str]]]] = [
                 "-q",
                 "tests/api/conversations",
                 "tests/api/handoff",
+                "tests/api/fsd",
             ]
         ],
     ),

@@ -16,6 +16,7 @@ from actions.fsd import (
     ActionSubmitFsd,
     ValidateFsdForm,
 )
+from actions.knowledge import utter_entry
 from tests.actions.conftest import tracker_with
 
 
@@ -189,3 +190,24 @@ async def test_the_status_question_needs_a_number(
         assert dispatcher.messages[0]["custom"] == custom
     else:
         assert "Quel est le numéro de la fiche" in dispatcher.messages[0]["text"]
+
+
+async def test_the_fsd_procedure_offers_the_assistants_form(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    entry = {
+        "id": "fsd-creation",
+        "title": "Processus de création d'une FSD",
+        "version": 2,
+        "answer": "Dans Chorus Desk, cliquez sur Créer incident.",
+        "buttons": [{"title": "Cycle de vie", "entry_id": "fsd-cycle-de-vie"}],
+        "incident": None,
+        "follow_up": None,
+    }
+
+    utter_entry(dispatcher, entry, from_error=False)
+
+    assert dispatcher.messages[0]["buttons"][-1] == {
+        "title": "Ouvrir la fiche avec l'assistant",
+        "payload": "/request_fsd",
+    }
