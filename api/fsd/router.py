@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.service import AuthenticationError
 from api.conversations import service as conversations
@@ -23,6 +24,7 @@ from api.deps import (
 )
 from api.fsd import rules, service
 from api.fsd.models import AttachmentKind, FsdAttachment
+from api.fsd.schemas import EMAIL_PATTERN as EMAIL
 from api.fsd.schemas import (
     AttachmentRead,
     ConversationFsdCreate,
@@ -31,9 +33,11 @@ from api.fsd.schemas import (
     FsdStatusRead,
     StatusChange,
     TicketStatusChange,
+    TicketStatusRead,
 )
 from api.handoff import service as handoff_service
 from api.handoff.schemas import HandoffDetail
+from api.notifications import service as outbox
 
 router = APIRouter(prefix="/api/v1/fsd", tags=["fsd"])
 integration_router = APIRouter(prefix="/api/v1/integration", tags=["fsd system"])
@@ -54,6 +58,7 @@ def _fsd_system(key: Annotated[str | None, Depends(_api_key)], settings: Setting
 
 
 FsdSystem = Depends(_fsd_system)
+AUTOMATIC = "Ce message est envoyé automatiquement par l'assistant Chorus."
 SYSTEM_ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "Missing or wrong `X-API-Key` (or no key configured)."},
     404: {"description": "Unknown handoff or ticket."},
@@ -263,7 +268,7 @@ async def handoff_for_fsd_system(
 
 @integration_router.post(
     "/tickets/{ticket_ref}/status",
-    response_model=FsdStatusRead,
+    response_model=TicketStatusRead,
     responses=SYSTEM_ERRORS,
     dependencies=[FsdSystem],
 )
@@ -274,36 +279,69 @@ async def ticket_status_changed(
     body: TicketStatusChange,
     db_session: SessionDep,
     live: LiveChatDep,
-) -> FsdStatusRead:
+) -> TicketStatusRead:
     """The FSD system reports a ticket's new status: it reaches the user in the conversation
-    (widget, in real time) and by email."""
-    fsd = await service.by_external_ref(db_session=db_session, ref=ticket_ref)
-    await service.record_external_status(
-        db_session=db_session, fsd=fsd, status=body.status, comment=body.comment
-    )
-    if fsd.conversation_id is not None:
-        conversation = await conversations.get_or_raise(
-            db_session=db_session, conversation_id=fsd.conversation_id
+    (widget, in real time) and by email. The ticket is one of our FSDs (its external reference,
+    or its number with the embedded desk), or one opened from a handoff (`handoff_id`)."""
+    label = rules.STATUS_LABELS[body.status]
+    try:
+        fsd = await service.by_external_ref(db_session=db_session, ref=ticket_ref)
+    except NotFoundError:
+        if body.handoff_id is None:
+            raise
+        fsd = None
+    if fsd is not None:
+        await service.record_external_status(
+            db_session=db_session, fsd=fsd, status=body.status, comment=body.comment
         )
+        conversation_id = fsd.conversation_id
         text = (
             f"Votre fiche service desk n° {fsd.id} « {fsd.title} » est passée au statut "
-            f"« {rules.STATUS_LABELS[fsd.status]} »."
+            f"« {label} »."
         )
-        if body.comment:
-            text += f" Commentaire du support : {body.comment}"
-        await conversations.add_bot_messages(
-            db_session=db_session,
-            conversation=conversation,
-            utterances=[BotUtterance(text=text, buttons=[])],
+    else:
+        assert body.handoff_id is not None
+        handoff = await handoff_service.get_or_raise(
+            db_session=db_session, handoff_id=body.handoff_id
+        )
+        conversation_id = handoff.conversation_id
+        text = f"Votre demande (ticket {ticket_ref}) est passée au statut « {label} »."
+    if body.comment:
+        text += f" Commentaire du support : {body.comment}"
+    if conversation_id is not None:
+        await _tell_user(
+            db_session=db_session, conversation_id=conversation_id, text=text, mail=fsd is None
         )
     await db_session.commit()
     live.wake_outbox()
-    if fsd.conversation_id is not None:
-        live.notifier.publish(conversation_topic(fsd.conversation_id))
-    return FsdStatusRead(
-        number=fsd.id,
-        title=fsd.title,
-        status=fsd.status,
-        status_label=rules.STATUS_LABELS[fsd.status],
-        updated_at=fsd.updated_at,
+    if conversation_id is not None:
+        live.notifier.publish(conversation_topic(conversation_id))
+    return TicketStatusRead(
+        ticket=ticket_ref,
+        status=body.status,
+        status_label=label,
+        fsd_number=fsd.id if fsd else None,
+        conversation_id=conversation_id,
     )
+
+
+async def _tell_user(
+    *, db_session: AsyncSession, conversation_id: str, text: str, mail: bool
+) -> None:
+    """Say it in the conversation; also mail it to the profile's address when asked."""
+    conversation = await conversations.get_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    await conversations.add_bot_messages(
+        db_session=db_session,
+        conversation=conversation,
+        utterances=[BotUtterance(text=text, buttons=[])],
+    )
+    email = str((conversation.profile or {}).get("email") or "")
+    if mail and EMAIL.match(email):
+        await outbox.enqueue(
+            db_session=db_session,
+            recipient=email,
+            subject="Suivi de votre demande au support",
+            body=f"Bonjour,\n\n{text}\n\n{AUTOMATIC}",
+        )

@@ -1,9 +1,11 @@
 """Bodies of the FSD endpoints."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,16 +20,26 @@ from api.fsd.models import AttachmentKind, FsdStatus, Intervention
 
 Application = Literal["chorus", "chorus_formulaires", "chorus_pro"]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$"
-    ),
-]
-MinistryCode = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2,6}[0-9]{1,4}$"),
-]
+EMAIL_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_MINISTRY_CODE = re.compile(r"^[A-Z]{2,6}[0-9]{1,4}$")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not EMAIL_PATTERN.match(value):
+        raise PydanticCustomError("email_invalid", "not an email address")
+    return value
+
+
+def _ministry_code(value: str) -> str:
+    value = value.strip().upper()
+    if not _MINISTRY_CODE.match(value):
+        raise PydanticCustomError("ministry_code_invalid", "a ministry code looks like MIN06")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+MinistryCode = Annotated[str, AfterValidator(_ministry_code)]
 
 
 class FsdFields(BaseModel):
@@ -190,6 +202,7 @@ class TicketStatusChange(BaseModel):
                 {
                     "status": "proposition_de_solution",
                     "comment": "Relancez le workflow depuis la transaction de validation.",
+                    "handoff_id": 42,
                 },
             ]
         },
@@ -197,3 +210,20 @@ class TicketStatusChange(BaseModel):
 
     status: FsdStatus
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    handoff_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="For a ticket the FSD system opened from a handoff (GET .../handoffs/{id}) "
+        "rather than from one of our FSDs: the user of that handoff's conversation is told.",
+    )
+
+
+class TicketStatusRead(BaseModel):
+    """What became of a ticket's status change."""
+
+    ticket: str
+    status: FsdStatus
+    status_label: str
+    fsd_number: int | None = Field(description="Our FSD, when the ticket is one of them.")
+    conversation_id: str | None = Field(description="The conversation whose user was told.")

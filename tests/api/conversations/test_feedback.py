@@ -288,8 +288,7 @@ async def test_an_fsd_request_depends_on_the_role_in_the_profile(
         json={"text": "je veux ouvrir une fiche service desk", "metadata": {"role": "CCA"}},
     )
     messages = opened.json()["messages"]
-    assert "En tant que CCA" in texts(messages)
-    assert any(m["entry_id"] == "fsd-creation" for m in messages)
+    assert "Je vais ouvrir la fiche service desk avec vous" in texts(messages)
 
 
 async def test_an_answer_to_an_error_offers_a_new_conversation(client: httpx.AsyncClient) -> None:

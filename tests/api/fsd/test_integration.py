@@ -173,7 +173,7 @@ async def test_with_an_external_desk_the_fsd_is_sent_there_and_its_reference_kep
         headers=SYSTEM,
     )
     assert pushed.status_code == 200
-    assert pushed.json()["number"] == created.json()["number"]
+    assert pushed.json()["fsd_number"] == created.json()["number"]
 
 
 async def test_when_the_external_desk_is_down_nothing_half_done_is_kept(
@@ -192,3 +192,38 @@ async def test_when_the_external_desk_is_down_nothing_half_done_is_kept(
     assert refused.status_code == 503
     assert refused.json()["message"].startswith("Le service desk ne répond pas")
     assert (await client.get("/api/v1/fsd", headers=cca)).json() == []
+
+
+async def test_a_ticket_opened_from_a_handoff_reaches_its_user_in_the_widget_and_by_mail(
+    system_client: httpx.AsyncClient, database_url: str, smtp: SmtpServer
+) -> None:
+    conversation = uuid.uuid4().hex
+    await system_client.post(
+        f"/api/v1/conversations/{conversation}/messages",
+        json={"text": "bonjour", "metadata": {"email": "agent@min06.gouv.fr"}},
+    )
+    await hand_off(system_client, conversation)
+    advisor = await staff_headers(system_client, database_url, username="c-tk", role=Role.ADVISOR)
+    [entry] = (await system_client.get("/api/v1/console/queue", headers=advisor)).json()
+
+    response = await system_client.post(
+        "/api/v1/integration/tickets/SD-2026-00077/status",
+        json={
+            "status": "action_correspondant",
+            "comment": "Précisez le SIRET.",
+            "handoff_id": entry["id"],
+        },
+        headers=SYSTEM,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["conversation_id"] == conversation
+    assert response.json()["fsd_number"] is None
+    transcript = (await system_client.get(f"/api/v1/conversations/{conversation}")).json()
+    assert transcript["messages"][-1]["text"] == (
+        "Votre demande (ticket SD-2026-00077) est passée au statut « action correspondant ». "
+        "Commentaire du support : Précisez le SIRET."
+    )
+    [mail] = await smtp.inbox.wait_for(1)
+    assert mail["To"] == "agent@min06.gouv.fr"
+    assert mail["Subject"] == "Suivi de votre demande au support"
