@@ -17,12 +17,22 @@ router = APIRouter(include_in_schema=False)
 _PROFILE_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 
 
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,180}\.[A-Za-z]{2,20}$")
+
+
 def page_profile(
-    *, application: str | None, role: str | None, ministere: str | None
+    *,
+    application: str | None,
+    role: str | None,
+    ministere: str | None,
+    email: str | None = None,
 ) -> dict[str, str]:
     """The profile the page hands to the widget (data attributes); malformed values are dropped."""
     values = {"application": application, "role": role, "ministry-code": ministere}
-    return {k: v for k, v in values.items() if v and _PROFILE_VALUE.match(v)}
+    profile = {k: v for k, v in values.items() if v and _PROFILE_VALUE.match(v)}
+    if email and _EMAIL.match(email):
+        profile["email"] = email
+    return profile
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -32,8 +42,10 @@ async def chat_page(
     application: Annotated[str | None, Query(max_length=30)] = None,
     role: Annotated[str | None, Query(max_length=30)] = None,
     ministere: Annotated[str | None, Query(max_length=30)] = None,
+    email: Annotated[str | None, Query(max_length=254)] = None,
 ) -> HTMLResponse:
-    """Serve the chat page; ?application=&role=&ministere= set the profile (as a portal would)."""
+    """Serve the chat page; ?application=&role=&ministere=&email= set the profile (as a portal
+    would)."""
     return TEMPLATES.TemplateResponse(
         request,
         "chat.html",
@@ -41,7 +53,9 @@ async def chat_page(
             "title": "Assistant Chorus",
             "api_base": "",
             "max_text_length": settings.max_text_length,
-            "profile": page_profile(application=application, role=role, ministere=ministere),
+            "profile": page_profile(
+                application=application, role=role, ministere=ministere, email=email
+            ),
         },
     )
 

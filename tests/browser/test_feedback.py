@@ -91,3 +91,39 @@ def test_a_hostile_profile_in_the_url_is_dropped(page: Page, stack: Any) -> None
     page.goto(f'{stack.api_url}/?role="><script>alert(1)</script>')
     expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
     assert page.locator(".chat-widget").get_attribute("data-role") is None
+
+
+def test_a_cca_opens_an_fsd_with_the_form_in_the_widget(page: Page, stack: Any) -> None:
+    page.goto(
+        f"{stack.api_url}/?role=CCA&application=chorus&ministere=MIN06&email=cca@min06.gouv.fr"
+    )
+    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
+    chat = page.locator("#chat-input")
+
+    for typed, next_question in (
+        ("je veux ouvrir une fiche service desk", "Quel titre lui donner"),
+        ("EJ bloqué au workflow", "Décrivez le problème"),
+        ("L'EJ 4500012345 reste chez le valideur depuis lundi.", "importance de la fonction"),
+    ):
+        chat.fill(typed)
+        page.keyboard.press("Enter")
+        expect(page.locator(BOT_TEXTS).last).to_contain_text(next_question)
+    page.get_by_role("button", name="Fonction importante").click()
+    page.get_by_role("button", name="Activité bloquée").click()
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("Combien d'utilisateurs")
+    chat.fill("3")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="L'utilisation de l'outil").click()  # no object number asked
+    summary = page.locator(BOT_TEXTS).last
+    expect(summary).to_contain_text("Titre : EJ bloqué au workflow")
+    expect(summary).to_contain_text("Courriel : cca@min06.gouv.fr")  # from the page's profile
+    page.get_by_role("button", name="Oui, ouvrir la fiche").click()
+
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("Votre fiche service desk n° ")
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("(priorité haute)")
+
+
+def test_a_malformed_email_in_the_url_is_dropped(page: Page, stack: Any) -> None:
+    page.goto(f"{stack.api_url}/?email=<script>@x.fr")
+    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
+    assert page.locator(".chat-widget").get_attribute("data-email") is None

@@ -24,6 +24,7 @@
     ["application", "application"],
     ["role", "role"],
     ["ministry_code", "ministryCode"],
+    ["email", "email"],
   ]) {
     if (root.dataset[attribute]) profile[key] = root.dataset[attribute];
   }
