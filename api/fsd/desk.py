@@ -6,16 +6,15 @@ external service desk and stores its reference, which the external system's stat
 name (POST /api/v1/integration/tickets/{ref}/status).
 """
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.conversations.models import Conversation
 from api.core.errors import UpstreamUnavailableError
 from api.fsd import service
 from api.fsd.models import Fsd
-from api.fsd.schemas import FsdFields
+from api.fsd.service import NewFsd
 
 DESK_DOWN = (
     "Le service desk ne répond pas : la fiche n'a pas pu être transmise. Merci de réessayer "
@@ -26,17 +25,7 @@ DESK_DOWN = (
 class FsdDesk(Protocol):
     """Opens FSDs."""
 
-    async def open(
-        self,
-        *,
-        db_session: AsyncSession,
-        fields: FsdFields,
-        initiator: str,
-        initiator_email: str,
-        ministry_code: str | None,
-        conversation: Conversation | None = None,
-        context: dict[str, Any] | None = None,
-    ) -> Fsd:
+    async def open(self, *, db_session: AsyncSession, new: NewFsd) -> Fsd:
         """Open the FSD and return its local record."""
         ...
 
@@ -44,27 +33,9 @@ class FsdDesk(Protocol):
 class EmbeddedDesk:
     """The desk of this application (default)."""
 
-    async def open(
-        self,
-        *,
-        db_session: AsyncSession,
-        fields: FsdFields,
-        initiator: str,
-        initiator_email: str,
-        ministry_code: str | None,
-        conversation: Conversation | None = None,
-        context: dict[str, Any] | None = None,
-    ) -> Fsd:
+    async def open(self, *, db_session: AsyncSession, new: NewFsd) -> Fsd:
         """Open the FSD in this database."""
-        return await service.create(
-            db_session=db_session,
-            fields=fields,
-            initiator=initiator,
-            initiator_email=initiator_email,
-            ministry_code=ministry_code,
-            conversation=conversation,
-            context=context,
-        )
+        return await service.create(db_session=db_session, new=new)
 
 
 class HttpDesk:
@@ -75,28 +46,10 @@ class HttpDesk:
         self._headers = {"X-API-Key": api_key}
         self._timeout = timeout_seconds
 
-    async def open(
-        self,
-        *,
-        db_session: AsyncSession,
-        fields: FsdFields,
-        initiator: str,
-        initiator_email: str,
-        ministry_code: str | None,
-        conversation: Conversation | None = None,
-        context: dict[str, Any] | None = None,
-    ) -> Fsd:
+    async def open(self, *, db_session: AsyncSession, new: NewFsd) -> Fsd:
         """Record the FSD here, send it to the external desk, keep its reference."""
         savepoint = await db_session.begin_nested()
-        fsd = await service.create(
-            db_session=db_session,
-            fields=fields,
-            initiator=initiator,
-            initiator_email=initiator_email,
-            ministry_code=ministry_code,
-            conversation=conversation,
-            context=context,
-        )
+        fsd = await service.create(db_session=db_session, new=new)
         ticket = {
             **service.read(fsd).model_dump(mode="json", exclude={"attachments", "history"}),
             "context": fsd.context,

@@ -79,8 +79,7 @@ async def open_from_bot(
             "entries_tried": await _entries_tried(db_session, conversation.id),
         }
         try:
-            fsd = await desk.open(
-                db_session=db_session,
+            new = service.NewFsd(
                 fields=fields,
                 initiator=fields.initiator,
                 initiator_email=fields.initiator_email,
@@ -88,6 +87,7 @@ async def open_from_bot(
                 conversation=conversation,
                 context={k: v for k, v in context.items() if v},
             )
+            fsd = await desk.open(db_session=db_session, new=new)
         except UpstreamUnavailableError as exc:
             return await conversations.add_bot_messages(
                 db_session=db_session, conversation=conversation, utterances=[_say(exc.message)]

@@ -78,13 +78,13 @@ async def create_fsd(
 ) -> FsdRead:
     """Open an FSD (CCA only): status nouveau, the initiator is told by email."""
     service.ensure_cca(user.role.value)
-    fsd = await live.desk.open(
-        db_session=db_session,
+    new = service.NewFsd(
         fields=body,
         initiator=user.username,
         initiator_email=body.initiator_email,
         ministry_code=body.ministry_code,
     )
+    fsd = await live.desk.open(db_session=db_session, new=new)
     await db_session.commit()
     live.wake_outbox()
     return service.read(fsd)
@@ -214,14 +214,14 @@ async def create_from_conversation(
         db_session=db_session, conversation_id=conversation_id
     )
     service.ensure_cca((conversation.profile or {}).get("role"))
-    fsd = await live.desk.open(
-        db_session=db_session,
+    new = service.NewFsd(
         fields=body,
         initiator=body.initiator,
         initiator_email=body.initiator_email,
         ministry_code=body.ministry_code or (conversation.profile or {}).get("ministry_code"),
         conversation=conversation,
     )
+    fsd = await live.desk.open(db_session=db_session, new=new)
     await db_session.commit()
     live.wake_outbox()
     return service.read(fsd)

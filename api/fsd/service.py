@@ -1,6 +1,7 @@
 """FSDs: creation, status changes, attachments, history and notifications."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -54,23 +55,29 @@ def _transcript(messages: Sequence[Message]) -> list[dict[str, Any]]:
     ]
 
 
-async def create(
-    *,
-    db_session: AsyncSession,
-    fields: FsdFields,
-    initiator: str,
-    initiator_email: str,
-    ministry_code: str | None,
-    conversation: Conversation | None = None,
-    context: dict[str, Any] | None = None,
-) -> Fsd:
+@dataclass(frozen=True)
+class NewFsd:
+    """An FSD to open: what describes it, who opens it, and the conversation it comes from."""
+
+    fields: FsdFields
+    initiator: str
+    initiator_email: str
+    ministry_code: str | None
+    conversation: Conversation | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+async def create(*, db_session: AsyncSession, new: NewFsd) -> Fsd:
     """Open an FSD (status nouveau), record it in the history and notify the initiator."""
     transcript: list[dict[str, Any]] = []
-    if conversation is not None:
+    if new.conversation is not None:
         messages = await db_session.scalars(
-            select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+            select(Message)
+            .where(Message.conversation_id == new.conversation.id)
+            .order_by(Message.id)
         )
         transcript = _transcript(list(messages))
+    fields = new.fields
     fsd = Fsd(
         **fields.model_dump(include=set(FsdFields.model_fields)),
         category=rules.routed_to(fields.subcategory),
@@ -78,19 +85,19 @@ async def create(
             severity=fields.severity, impact=fields.impact, users_blocked=fields.users_blocked
         ),
         status=FsdStatus.NOUVEAU,
-        initiator=initiator,
-        initiator_email=initiator_email,
-        ministry_code=ministry_code,
-        conversation_id=conversation.id if conversation else None,
+        initiator=new.initiator,
+        initiator_email=new.initiator_email,
+        ministry_code=new.ministry_code,
+        conversation_id=new.conversation.id if new.conversation else None,
         transcript=transcript,
-        context=context or {},
+        context=new.context,
         attachments=[],
         history=[],
     )
     db_session.add(fsd)
     await db_session.flush()
     fsd.history.append(
-        FsdEvent(actor=initiator, actor_role=Role.CCA.value, to_status=FsdStatus.NOUVEAU.value)
+        FsdEvent(actor=new.initiator, actor_role=Role.CCA.value, to_status=FsdStatus.NOUVEAU.value)
     )
     await _notify(db_session=db_session, fsd=fsd, comment=None)
     return fsd
@@ -151,10 +158,25 @@ async def change_status(
             f"{role.value} may not move FSD {fsd.id} from {fsd.status.value} to {target.value}",
             reason,
         )
+    return await _move(
+        db_session=db_session, fsd=fsd, target=target, actor=actor, role=role.value, comment=comment
+    )
+
+
+async def _move(
+    *,
+    db_session: AsyncSession,
+    fsd: Fsd,
+    target: FsdStatus,
+    actor: str,
+    role: str,
+    comment: str | None,
+) -> Fsd:
+    """Change the status, keep it in the history, mail the initiator."""
     fsd.history.append(
         FsdEvent(
             actor=actor,
-            actor_role=role.value,
+            actor_role=role,
             from_status=fsd.status.value,
             to_status=target.value,
             comment=comment or None,
@@ -306,16 +328,11 @@ async def record_external_status(
     *, db_session: AsyncSession, fsd: Fsd, status: FsdStatus, comment: str | None
 ) -> Fsd:
     """Mirror a status the external desk decided (it owns the lifecycle); notify the initiator."""
-    fsd.history.append(
-        FsdEvent(
-            actor="service desk",
-            actor_role="fsd_system",
-            from_status=fsd.status.value,
-            to_status=status.value,
-            comment=comment or None,
-        )
+    return await _move(
+        db_session=db_session,
+        fsd=fsd,
+        target=status,
+        actor="service desk",
+        role="fsd_system",
+        comment=comment,
     )
-    fsd.status = status
-    await db_session.flush()
-    await _notify(db_session=db_session, fsd=fsd, comment=comment)
-    return fsd
