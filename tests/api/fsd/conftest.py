@@ -70,6 +70,21 @@ async def desk(make_client: ClientFactory, unused_url: str, smtp: SmtpServer) ->
     )
 
 
+SYSTEM_KEY = "cle-du-service-desk-0123456789abcdef"
+
+
+@pytest.fixture
+async def chat_desk(make_client: ClientFactory, stack: Any, smtp: SmtpServer) -> httpx.AsyncClient:
+    """An API client wired to the running bot, the test SMTP server and an FSD system key."""
+    return await make_client(
+        rasa_url=stack.rasa_url,
+        action_server_url=stack.actions_url,
+        smtp_port=smtp.port,
+        outbox_poll_seconds=0.2,
+        fsd_system_api_key=SYSTEM_KEY,
+    )
+
+
 @pytest.fixture
 async def accounts(desk: httpx.AsyncClient, database_url: str) -> dict[str, dict[str, str]]:
     """Authorization headers of two CCA, one SN1, one SN2 and one advisor."""

@@ -4,24 +4,10 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.api.conftest import ClientFactory
 from tests.api.fsd.conftest import SmtpServer
 
 CCA = {"role": "CCA", "application": "chorus", "ministry_code": "MIN06"}
-
-
-@pytest.fixture
-async def chat_client(
-    make_client: ClientFactory, stack: Any, smtp: SmtpServer
-) -> httpx.AsyncClient:
-    return await make_client(
-        rasa_url=stack.rasa_url,
-        action_server_url=stack.actions_url,
-        smtp_port=smtp.port,
-        outbox_poll_seconds=0.2,
-    )
 
 
 class Conversation:
@@ -41,9 +27,9 @@ def last_text(messages: list[dict[str, Any]]) -> str:
 
 
 async def test_a_cca_fills_the_form_confirms_and_gets_the_fsd_number_and_a_mail(
-    chat_client: httpx.AsyncClient, smtp: SmtpServer
+    chat_desk: httpx.AsyncClient, smtp: SmtpServer
 ) -> None:
-    chat = Conversation(chat_client, CCA)
+    chat = Conversation(chat_desk, CCA)
     await chat.say(text="Centre financier 0123-TEST inexistant")  # a pasted error first
 
     assert "Quel titre lui donner" in last_text(
@@ -84,8 +70,8 @@ async def test_a_cca_fills_the_form_confirms_and_gets_the_fsd_number_and_a_mail(
     )
 
 
-async def test_a_cca_can_give_up_the_form(chat_client: httpx.AsyncClient) -> None:
-    chat = Conversation(chat_client, CCA)
+async def test_a_cca_can_give_up_the_form(chat_desk: httpx.AsyncClient) -> None:
+    chat = Conversation(chat_desk, CCA)
     await chat.say(text="je veux ouvrir une fiche service desk")
 
     cancelled = await chat.say(payload="/cancel_form")
@@ -96,9 +82,9 @@ async def test_a_cca_can_give_up_the_form(chat_client: httpx.AsyncClient) -> Non
 
 
 async def test_someone_who_is_not_a_cca_gets_a_summary_for_their_cca(
-    chat_client: httpx.AsyncClient,
+    chat_desk: httpx.AsyncClient,
 ) -> None:
-    chat = Conversation(chat_client, {"role": "utilisateur", "ministry_code": "MIN06"})
+    chat = Conversation(chat_desk, {"role": "utilisateur", "ministry_code": "MIN06"})
 
     answer = await chat.say(text="je veux ouvrir une fiche service desk")
 
@@ -106,8 +92,8 @@ async def test_someone_who_is_not_a_cca_gets_a_summary_for_their_cca(
     assert "Code ministère : MIN06" in answer[1]["text"]
 
 
-async def test_the_status_of_an_unknown_fsd_is_said_plainly(chat_client: httpx.AsyncClient) -> None:
-    chat = Conversation(chat_client, CCA)
+async def test_the_status_of_an_unknown_fsd_is_said_plainly(chat_desk: httpx.AsyncClient) -> None:
+    chat = Conversation(chat_desk, CCA)
 
     answer = await chat.say(text="où en est ma fiche 987654 ?")
 

@@ -16,12 +16,11 @@ from starlette.routing import Route
 
 from api.auth.models import Role
 from tests.api.conftest import ClientFactory, staff_headers
-from tests.api.fsd.conftest import FSD, SmtpServer
+from tests.api.fsd.conftest import FSD, SYSTEM_KEY, SmtpServer
 from tests.api.handoff.test_livechat import hand_off
 from tests.stack import free_port
 
-KEY = "cle-du-service-desk-0123456789abcdef"
-SYSTEM = {"X-API-Key": KEY}
+SYSTEM = {"X-API-Key": SYSTEM_KEY}
 CCA = {"role": "CCA", "ministry_code": "MIN06"}
 FORM_FSD = {k: v for k, v in FSD.items() if k != "initiator_email"} | {
     "initiator": "Camille Martin",
@@ -55,26 +54,13 @@ def external_desk() -> Iterator[ExternalDesk]:
     thread.join(timeout=10)
 
 
-@pytest.fixture
-async def system_client(
-    make_client: ClientFactory, stack: Any, smtp: SmtpServer
-) -> httpx.AsyncClient:
-    return await make_client(
-        rasa_url=stack.rasa_url,
-        action_server_url=stack.actions_url,
-        smtp_port=smtp.port,
-        outbox_poll_seconds=0.2,
-        fsd_system_api_key=KEY,
-    )
-
-
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "mauvaise-cle"}])
 async def test_the_fsd_system_needs_its_key(
-    system_client: httpx.AsyncClient, headers: dict[str, str]
+    chat_desk: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
     for response in (
-        await system_client.get("/api/v1/integration/handoffs/1", headers=headers),
-        await system_client.post(
+        await chat_desk.get("/api/v1/integration/handoffs/1", headers=headers),
+        await chat_desk.post(
             "/api/v1/integration/tickets/1/status", json={"status": "clos"}, headers=headers
         ),
     ):
@@ -91,38 +77,34 @@ async def test_without_a_configured_key_the_integration_is_closed(
 
 
 async def test_the_fsd_system_reads_a_handoffs_context_and_transcript(
-    system_client: httpx.AsyncClient, database_url: str
+    chat_desk: httpx.AsyncClient, database_url: str
 ) -> None:
     conversation = uuid.uuid4().hex
-    await hand_off(system_client, conversation)
-    advisor = await staff_headers(system_client, database_url, username="c-int", role=Role.ADVISOR)
-    [entry] = (await system_client.get("/api/v1/console/queue", headers=advisor)).json()
+    await hand_off(chat_desk, conversation)
+    advisor = await staff_headers(chat_desk, database_url, username="c-int", role=Role.ADVISOR)
+    [entry] = (await chat_desk.get("/api/v1/console/queue", headers=advisor)).json()
 
-    response = await system_client.get(
-        f"/api/v1/integration/handoffs/{entry['id']}", headers=SYSTEM
-    )
+    response = await chat_desk.get(f"/api/v1/integration/handoffs/{entry['id']}", headers=SYSTEM)
 
     assert response.status_code == 200
     detail = response.json()
     assert detail["conversation_id"] == conversation
     assert detail["context"]["trigger"] == "user_request"
     assert detail["messages"][0]["text"] == "je voudrais parler à un conseiller"
-    missing = await system_client.get("/api/v1/integration/handoffs/999999", headers=SYSTEM)
+    missing = await chat_desk.get("/api/v1/integration/handoffs/999999", headers=SYSTEM)
     assert missing.status_code == 404
 
 
 async def test_a_ticket_status_change_reaches_the_conversation_and_the_mailbox(
-    system_client: httpx.AsyncClient, smtp: SmtpServer
+    chat_desk: httpx.AsyncClient, smtp: SmtpServer
 ) -> None:
     conversation = uuid.uuid4().hex
-    await system_client.post(
+    await chat_desk.post(
         f"/api/v1/conversations/{conversation}/messages", json={"text": "bonjour", "metadata": CCA}
     )
-    fsd = (
-        await system_client.post(f"/api/v1/conversations/{conversation}/fsd", json=FORM_FSD)
-    ).json()
+    fsd = (await chat_desk.post(f"/api/v1/conversations/{conversation}/fsd", json=FORM_FSD)).json()
 
-    response = await system_client.post(
+    response = await chat_desk.post(
         f"/api/v1/integration/tickets/{fsd['number']}/status",
         json={"status": "proposition_de_solution", "comment": "Relancez le workflow."},
         headers=SYSTEM,
@@ -130,14 +112,14 @@ async def test_a_ticket_status_change_reaches_the_conversation_and_the_mailbox(
 
     assert response.status_code == 200
     assert response.json()["status_label"] == "proposition de solution"
-    transcript = (await system_client.get(f"/api/v1/conversations/{conversation}")).json()
+    transcript = (await chat_desk.get(f"/api/v1/conversations/{conversation}")).json()
     assert transcript["messages"][-1]["text"] == (
         f"Votre fiche service desk n° {fsd['number']} « {FSD['title']} » est passée au statut "
         "« proposition de solution ». Commentaire du support : Relancez le workflow."
     )
     mails = await smtp.inbox.wait_for(2)
     assert mails[1]["Subject"].endswith(": proposition de solution")
-    unknown = await system_client.post(
+    unknown = await chat_desk.post(
         "/api/v1/integration/tickets/SD-inconnu/status", json={"status": "clos"}, headers=SYSTEM
     )
     assert unknown.status_code == 404 and unknown.json()["message"] == "Ce ticket est inconnu."
@@ -156,7 +138,7 @@ async def test_with_an_external_desk_the_fsd_is_sent_there_and_its_reference_kep
         smtp_port=smtp.port,
         fsd_desk_url=f"http://127.0.0.1:{external_desk.port}",
         fsd_desk_api_key="cle-envoyee-au-desk",
-        fsd_system_api_key=KEY,
+        fsd_system_api_key=SYSTEM_KEY,
     )
     cca = await staff_headers(client, database_url, username="cca-ext", role=Role.CCA)
 
@@ -195,18 +177,18 @@ async def test_when_the_external_desk_is_down_nothing_half_done_is_kept(
 
 
 async def test_a_ticket_opened_from_a_handoff_reaches_its_user_in_the_widget_and_by_mail(
-    system_client: httpx.AsyncClient, database_url: str, smtp: SmtpServer
+    chat_desk: httpx.AsyncClient, database_url: str, smtp: SmtpServer
 ) -> None:
     conversation = uuid.uuid4().hex
-    await system_client.post(
+    await chat_desk.post(
         f"/api/v1/conversations/{conversation}/messages",
         json={"text": "bonjour", "metadata": {"email": "agent@min06.gouv.fr"}},
     )
-    await hand_off(system_client, conversation)
-    advisor = await staff_headers(system_client, database_url, username="c-tk", role=Role.ADVISOR)
-    [entry] = (await system_client.get("/api/v1/console/queue", headers=advisor)).json()
+    await hand_off(chat_desk, conversation)
+    advisor = await staff_headers(chat_desk, database_url, username="c-tk", role=Role.ADVISOR)
+    [entry] = (await chat_desk.get("/api/v1/console/queue", headers=advisor)).json()
 
-    response = await system_client.post(
+    response = await chat_desk.post(
         "/api/v1/integration/tickets/SD-2026-00077/status",
         json={
             "status": "action_correspondant",
@@ -219,7 +201,7 @@ async def test_a_ticket_opened_from_a_handoff_reaches_its_user_in_the_widget_and
     assert response.status_code == 200
     assert response.json()["conversation_id"] == conversation
     assert response.json()["fsd_number"] is None
-    transcript = (await system_client.get(f"/api/v1/conversations/{conversation}")).json()
+    transcript = (await chat_desk.get(f"/api/v1/conversations/{conversation}")).json()
     assert transcript["messages"][-1]["text"] == (
         "Votre demande (ticket SD-2026-00077) est passée au statut « action correspondant ». "
         "Commentaire du support : Précisez le SIRET."
