@@ -77,22 +77,26 @@ class SmtpMailer:
         )
 
 
+async def _next_due(db_session: AsyncSession, now: datetime) -> OutboxEmail | None:
+    """The oldest due mail, locked so that another API process skips it (PostgreSQL)."""
+    query = (
+        select(OutboxEmail)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await db_session.scalars(query)).one_or_none()
+
+
 async def send_due(
     *, sessions: async_sessionmaker[AsyncSession], mailer: SmtpMailer, now: datetime | None = None
 ) -> tuple[int, int]:
-    """Send the mails that are due; return how many were sent and how many failed."""
+    """Send the mails that are due, one per transaction; return how many were sent and failed."""
     now = now or utcnow()
     sent = failed = 0
     async with sessions() as db_session:
-        due = list(
-            await db_session.scalars(
-                select(OutboxEmail)
-                .where(OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= now)
-                .order_by(OutboxEmail.id)
-                .limit(BATCH)
-            )
-        )
-        for mail in due:
+        while sent + failed < BATCH and (mail := await _next_due(db_session, now)) is not None:
             mail.attempts += 1
             try:
                 await mailer.send(mail)
@@ -105,7 +109,7 @@ async def send_due(
                 sent += 1
                 mail.sent_at = utcnow()
                 mail.last_error = None
-            await db_session.commit()
+            await db_session.commit()  # releases the lock: each mail is its own transaction
     return sent, failed
 
 

@@ -3,12 +3,13 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from api.auth.models import Role
 from api.core.db import as_utc, create_engine, create_session_factory, utcnow
 from api.notifications.models import OutboxEmail
-from api.notifications.service import SmtpMailer, retry_delay, send_due
+from api.notifications.service import SmtpMailer, enqueue, retry_delay, send_due
 from tests.api.conftest import ClientFactory, staff_headers
 from tests.api.fsd.conftest import FSD, SmtpServer
 
@@ -63,3 +64,29 @@ async def test_a_mail_waits_while_the_server_is_down_and_leaves_when_it_is_back(
 def test_retries_wait_longer_each_time_up_to_a_quarter_of_an_hour() -> None:
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
     assert retry_delay(30).total_seconds() == 15 * 60
+
+
+async def test_two_api_processes_send_each_mail_once(database_url: str, smtp: SmtpServer) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several API processes share PostgreSQL (run by make test's PostgreSQL suite)")
+    engines = [create_engine(database_url) for _ in range(2)]
+    sessions = [create_session_factory(engine) for engine in engines]
+    async with sessions[0]() as db_session:
+        for number in range(12):
+            await enqueue(
+                db_session=db_session,
+                recipient=f"cca{number}@min06.gouv.fr",
+                subject=f"Fiche service desk n° {number} : nouveau",
+                body="Bonjour",
+            )
+        await db_session.commit()
+    mailer = SmtpMailer(host="127.0.0.1", port=smtp.port, sender="assistant@localhost")
+
+    results = await asyncio.gather(*(send_due(sessions=s, mailer=mailer) for s in sessions))
+
+    assert sum(sent for sent, _ in results) == 12
+    received = await smtp.inbox.wait_for(12)
+    await asyncio.sleep(0.5)
+    assert sorted(m["To"] for m in received) == sorted(f"cca{n}@min06.gouv.fr" for n in range(12))
+    for engine in engines:
+        await engine.dispose()
