@@ -41,9 +41,10 @@ class LiveChat:
     def availability(self) -> AvailabilityRead:
         """Whether advisors answer now, and when they are back."""
         now = self.clock()
-        back = self.hours.next_opening(now)
+        is_open = self.hours.is_open(now)
+        back = None if is_open else self.hours.next_opening(now)
         return AvailabilityRead(
-            open=self.hours.is_open(now),
+            open=is_open,
             schedule=self.hours.describe(),
             next_opening=back,
             next_opening_text=describe_instant(back, now=now, zone=self.hours.zone)

@@ -44,7 +44,9 @@ class AvailabilityRead(BaseModel):
 
     open: bool
     schedule: str = Field(examples=["du lundi au vendredi de 8 h 30 à 18 h 30, hors jours fériés"])
-    next_opening: datetime | None
+    next_opening: datetime | None = Field(
+        description="When advisors are back; null while they answer (or if they never do)."
+    )
     next_opening_text: str | None = Field(examples=["lundi 30 novembre à 8 h 30"])
 
 

@@ -72,6 +72,8 @@ async def test_asking_for_a_human_within_hours_queues_the_conversation(
     [entry] = await queue(http, await advisor())
     assert entry["conversation_id"] == conversation
     assert entry["category_label"] == "Support outil Chorus Pro"
+    availability = (await http.get("/api/v1/handoff/availability")).json()
+    assert availability["open"] is True and availability["next_opening"] is None
     assert entry["status"] == "waiting" and entry["position"] == 1
     # Rasa's tracker is paused while advisors own the conversation.
     assert (await rasa_tracker(stack, conversation))["paused"] is True
