@@ -32,11 +32,15 @@ NEGATIVE_FEEDBACK_PAYLOAD = "/negative_feedback"
 async def _reply(
     *, db_session: AsyncSession, conversation: Conversation, messages: list[Message]
 ) -> ConversationReply:
+    # Only a conversation waiting for or with an advisor has an open handoff: no query otherwise.
+    handed_off = conversation.status in (ConversationStatus.WAITING_AGENT, ConversationStatus.AGENT)
     return ConversationReply(
         conversation_id=conversation.id,
         status=conversation.status,
         messages=[BotMessageRead.model_validate(m) for m in messages],
-        handoff=await handoff_service.state(db_session=db_session, conversation_id=conversation.id),
+        handoff=await handoff_service.state(db_session=db_session, conversation_id=conversation.id)
+        if handed_off
+        else None,
     )
 
 
