@@ -209,3 +209,13 @@ async def record_rating(
     rating.comment = comment
     await db_session.flush()
     return rating
+
+
+async def entries_shown(*, db_session: AsyncSession, conversation_id: str) -> list[str]:
+    """The knowledge entries the bot answered with in this conversation, in order, once each."""
+    entries = await db_session.scalars(
+        select(Message.entry_id)
+        .where(Message.conversation_id == conversation_id, Message.entry_id.is_not(None))
+        .order_by(Message.id)
+    )
+    return list(dict.fromkeys(e for e in entries if e))

@@ -4,7 +4,6 @@ import re
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.service import PermissionDeniedError
@@ -49,15 +48,6 @@ def _fields(conversation: Conversation, request: BotFsdRequest) -> ConversationF
     )
 
 
-async def _entries_tried(db_session: AsyncSession, conversation_id: str) -> list[str]:
-    entries = await db_session.scalars(
-        select(Message.entry_id)
-        .where(Message.conversation_id == conversation_id, Message.entry_id.is_not(None))
-        .order_by(Message.id)
-    )
-    return list(dict.fromkeys(e for e in entries if e))
-
-
 async def open_from_bot(
     *, db_session: AsyncSession, desk: FsdDesk, conversation: Conversation, request: BotFsdRequest
 ) -> list[Message]:
@@ -76,7 +66,9 @@ async def open_from_bot(
     else:
         context = {
             "pasted_error": request.pasted_error,
-            "entries_tried": await _entries_tried(db_session, conversation.id),
+            "entries_tried": await conversations.entries_shown(
+                db_session=db_session, conversation_id=conversation.id
+            ),
         }
         try:
             new = service.NewFsd(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import User
 from api.auth.service import PermissionDeniedError
+from api.conversations import service as conversations
 from api.conversations.models import (
     Conversation,
     ConversationStatus,
@@ -246,10 +247,8 @@ def _entry(
 async def context_of(*, db_session: AsyncSession, handoff: Handoff) -> dict[str, Any]:
     """What the advisor needs: the bot's context plus entries tried, feedback, misunderstood."""
     conversation_id = handoff.conversation_id
-    entries = await db_session.scalars(
-        select(Message.entry_id)
-        .where(Message.conversation_id == conversation_id, Message.entry_id.is_not(None))
-        .order_by(Message.id)
+    entries = await conversations.entries_shown(
+        db_session=db_session, conversation_id=conversation_id
     )
     feedback = await db_session.scalars(
         select(Feedback).where(Feedback.conversation_id == conversation_id).order_by(Feedback.id)
@@ -261,7 +260,7 @@ async def context_of(*, db_session: AsyncSession, handoff: Handoff) -> dict[str,
     )
     return {
         **handoff.context,
-        "entries_tried": list(dict.fromkeys(e for e in entries if e)),
+        "entries_tried": entries,
         "feedback": [
             {
                 "entry_id": f.entry_id,
