@@ -12,7 +12,7 @@ API := .venv-api
 DSFR := node_modules/@gouvfr/dsfr/dist/dsfr.min.css
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install system-deps model db run test lint format bench bench-matcher compare-nlu kb-export lock clean
+.PHONY: help install system-deps model db run test lint format bench bench-matcher bench-retrieval bench-stats compare-nlu compare-retrieval calibrate-retrieval kb-export lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ $(API)/.installed: requirements/api.lock | $(UV)
 	touch $@
 
 $(DSFR): package.json package-lock.json
-	@echo "==> Système de Design de l'État (npm @gouvfr/dsfr)"
+	@echo "==> Système de Design de l'État (npm @gouvfr/dsfr, @gouvfr/dsfr-chart)"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -66,10 +66,11 @@ run: install model db ## Start Rasa, the action server and the API; print the UR
 test: install system-deps model ## Run every test suite
 	$(API)/bin/python -m tests.run_all
 
-lint: $(API)/.installed ## ruff (lint + format check) and mypy
+lint: $(API)/.installed ## ruff (lint + format check), mypy and the import layers (import-linter)
 	$(API)/bin/ruff check .
 	$(API)/bin/ruff format --check .
 	$(API)/bin/mypy
+	$(API)/bin/lint-imports
 
 format: $(API)/.installed ## Format the code with ruff
 	$(API)/bin/ruff check --fix .
@@ -90,3 +91,16 @@ lock: | $(UV) ## Re-resolve requirements/*.lock from pyproject.toml
 
 clean: ## Remove environments, models and local data
 	rm -rf $(TOOLS) $(BOT) $(API) node_modules models var
+
+calibrate-retrieval: $(BOT)/.installed $(API)/.installed model ## Fit the retrieval's confidence on the dev questions (knowledge_base/retrieval.yml)
+	PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=3 $(BOT)/bin/python -m bot.parse_questions tests/knowledge_base/data/questions_dev.yml tests/knowledge_base/data/questions_dev_nlu.json
+	$(API)/bin/python -m knowledge_base.retrieval_evaluation --calibrate
+
+bench-stats: $(API)/.installed ## Statistics page latency with 1,000,000 messages in the local PostgreSQL
+	$(API)/bin/python -m tests.bench.stats
+
+bench-retrieval: $(API)/.installed ## Retrieval latency at today's entries and at 10,000
+	$(API)/bin/python -m tests.bench.retrieval
+
+compare-retrieval: $(API)/.installed ## Compare the retrievers on the dev questions (table of docs/retrieval.md)
+	$(API)/bin/python -m knowledge_base.retrieval_evaluation

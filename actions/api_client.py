@@ -19,7 +19,7 @@ class ApiUnavailable(Exception):
 
 
 class ApiClient:
-    """Calls api/'s knowledge endpoints."""
+    """Reads api/'s knowledge endpoints (the action server never writes to api/)."""
 
     def __init__(
         self,
@@ -77,6 +77,22 @@ class ApiClient:
         """Match a pasted error message: {"match": M or None, "candidates": [M...]}."""
         return dict(await self._request("POST", "/api/v1/kb/match", json={"text": text}))
 
+    async def search(
+        self, text: str, intent: Optional[Dict[str, Any]] = None, domain: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """Find the entry answering a question: {"answer": E or None, "suggestions": [E...]}.
+
+        `intent` is the NLU's ({"name", "confidence"}): the knowledge base reads it as evidence
+        and favours its domain; `domain` favours a domain explicitly.
+        """
+        body: Dict[str, Any] = {"text": text}
+        if intent and intent.get("name"):
+            body["intent"] = str(intent["name"])
+            body["intent_confidence"] = min(max(float(intent.get("confidence") or 0.0), 0.0), 1.0)
+        if domain:
+            body["domain"] = domain
+        return dict(await self._request("POST", "/api/v1/kb/search", json=body))
+
     async def entry(self, entry_id: str) -> Optional[Dict[str, Any]]:
         """Return an active knowledge entry, or None if it does not exist (any more)."""
         try:
@@ -92,11 +108,6 @@ class ApiClient:
         """Return the active entries of a domain and/or a kind."""
         params = {k: v for k, v in {"domain": domain, "kind": kind}.items() if v}
         return list(await self._get("/api/v1/kb/entries", **params))
-
-    async def log_unanswered(self, conversation_id: str, text: str, reason: str) -> None:
-        """Put a message the bot could not answer in the review queue."""
-        body = {"conversation_id": conversation_id, "text": text, "reason": reason}
-        await self._request("POST", "/api/v1/review/unanswered", json=body)
 
 
 api = ApiClient()

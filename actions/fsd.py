@@ -9,15 +9,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import api_client
+from actions.answers import FSD_PROCEDURE, payload, utter_entry
 from actions.api_client import ApiUnavailable
-from actions.knowledge import FSD_PROCEDURE, payload
 from actions.profile import profile, role
-
-APPLICATIONS = {
-    "chorus": "Chorus",
-    "chorus_formulaires": "Chorus Formulaires",
-    "chorus_pro": "Chorus Pro",
-}
+from actions.questions import asks_for_information
+from knowledge_base.vocabulary import (
+    APPLICATIONS,
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    FSD_DESCRIPTION_LENGTH,
+    FSD_IMPACT_LABELS,
+    FSD_KIND_LABELS,
+    FSD_OBJECT_NUMBER_MAX_LENGTH,
+    FSD_SEVERITY_LABELS,
+    FSD_TITLE_LENGTH,
+    FSD_USERS_BLOCKED_MAX,
+)
 
 
 async def entry_title(entry_id: Optional[str]) -> Optional[str]:
@@ -45,6 +52,26 @@ async def summary(tracker: Tracker) -> str:
     return "\n".join(f"{label} : {value}" for label, value in lines if value)
 
 
+async def answered_as_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A question about FSDs ("combien de pièces par FSD ?") the NLU took for a request to open
+    one: answered from the knowledge base when it knows the answer."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    if text.startswith("/") or not asks_for_information(text):
+        return False
+    try:
+        intent = tracker.latest_message.get("intent")
+        result = await api_client.api.search(text, intent=intent, domain="fsd")
+        entry = (
+            await api_client.api.entry(result["answer"]["entry_id"]) if result["answer"] else None
+        )
+    except ApiUnavailable:
+        return False
+    if entry is None:
+        return False
+    utter_entry(dispatcher, entry, from_error=False)
+    return True
+
+
 class ActionRequestFsd(Action):
     """The user wants an FSD opened: the procedure for a CCA, the way through the CCA otherwise."""
 
@@ -54,6 +81,8 @@ class ActionRequestFsd(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if await answered_as_question(dispatcher, tracker):
+            return [SlotSet("fsd_allowed", False)]
         if role(tracker) == "CCA":
             return [SlotSet("fsd_allowed", True)]  # the rules start the FSD form
         dispatcher.utter_message(response="utter_fsd_through_cca")
@@ -81,18 +110,10 @@ FORM_SLOTS = (
     "fsd_object_number",
     "fsd_email",
 )
-SEVERITIES = {
-    "1": "Fonction secondaire",
-    "2": "Fonction importante",
-    "3": "Fonction essentielle (paiement, engagement, clôture)",
-}
-IMPACTS = {
-    "1": "Gêne, un contournement existe",
-    "2": "Dysfonctionnement partiel de l'activité",
-    "3": "Activité bloquée",
-}
-KINDS = {"outil": "L'utilisation de l'outil", "metier": "Un dossier (facture, mémoire…)"}
-EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+SEVERITIES = {str(level): label for level, label in FSD_SEVERITY_LABELS.items()}
+IMPACTS = {str(level): label for level, label in FSD_IMPACT_LABELS.items()}
+KINDS = FSD_KIND_LABELS
+EMAIL = re.compile(EMAIL_PATTERN)
 NUMBER = re.compile(r"\d{1,9}")
 
 
@@ -141,9 +162,12 @@ class ValidateFsdForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         title = str(value or "").strip()
-        if not 3 <= len(title) <= 200 or title.startswith("/"):
+        shortest, longest = FSD_TITLE_LENGTH
+        if not shortest <= len(title) <= longest or title.startswith("/"):
             return self._refuse(
-                dispatcher, "fsd_title", "Le titre doit faire de 3 à 200 caractères."
+                dispatcher,
+                "fsd_title",
+                f"Le titre doit faire de {shortest} à {longest} caractères.",
             )
         return {"fsd_title": title}
 
@@ -151,11 +175,13 @@ class ValidateFsdForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         description = str(value or "").strip()
-        if not 10 <= len(description) <= 5000 or description.startswith("/"):
+        shortest, longest = FSD_DESCRIPTION_LENGTH
+        if not shortest <= len(description) <= longest or description.startswith("/"):
             return self._refuse(
                 dispatcher,
                 "fsd_description",
-                "Décrivez le problème en une ou deux phrases au moins (10 caractères).",
+                "Décrivez le problème en une ou deux phrases au moins "
+                f"({shortest} caractères, {longest} au plus).",
             )
         return {"fsd_description": description}
 
@@ -180,7 +206,7 @@ class ValidateFsdForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         found = NUMBER.search(str(value or ""))
         count = int(found.group()) if found else 0
-        if not 1 <= count <= 1_000_000:
+        if not 1 <= count <= FSD_USERS_BLOCKED_MAX:
             return self._refuse(
                 dispatcher, "fsd_users_blocked", "Indiquez un nombre d'utilisateurs, par exemple 3."
             )
@@ -202,9 +228,11 @@ class ValidateFsdForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         number = str(value or "").strip()
-        if not 1 <= len(number) <= 60 or number.startswith("/"):
+        if not 1 <= len(number) <= FSD_OBJECT_NUMBER_MAX_LENGTH or number.startswith("/"):
             return self._refuse(
-                dispatcher, "fsd_object_number", "Indiquez le numéro (60 caractères au plus)."
+                dispatcher,
+                "fsd_object_number",
+                f"Indiquez le numéro ({FSD_OBJECT_NUMBER_MAX_LENGTH} caractères au plus).",
             )
         return {"fsd_object_number": number}
 
@@ -212,7 +240,7 @@ class ValidateFsdForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         email = str(value or "").strip()
-        if not EMAIL.match(email) or len(email) > 254:
+        if not EMAIL.match(email) or len(email) > EMAIL_MAX_LENGTH:
             return self._refuse(
                 dispatcher, "fsd_email", "Cette adresse ne semble pas valide (prenom.nom@...)."
             )

@@ -7,18 +7,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge_base.vocabulary import HANDOFF_CATEGORIES
+
 # Misunderstandings in a row (NLU fallback, unknown error message) before a human is offered.
 MISUNDERSTANDINGS_BEFORE_HUMAN = int(
     os.environ.get("ASSISTANT_MISUNDERSTANDINGS_BEFORE_HUMAN", "2")
 )
 
-# LiveChat categories, as ClaudIA proposes them (seeds: "Sélectionnez une catégorie").
-CATEGORIES: Dict[str, str] = {
-    "support_chorus": "Support outil Chorus",
-    "support_chorus_formulaires": "Support outil Chorus Formulaires",
-    "support_chorus_pro": "Support outil Chorus Pro",
-    "question_metier": "Question métier (facture, mémoire, dossier)",
-}
+CATEGORIES = HANDOFF_CATEGORIES
 
 
 def category_buttons() -> List[Dict[str, str]]:

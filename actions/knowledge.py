@@ -1,8 +1,6 @@
-"""Pasted error messages, knowledge entries, follow-up questions and major incidents."""
+"""Pasted error messages, knowledge entries opened by buttons, follow-up questions and major
+incidents."""
 
-import contextlib
-import json
-import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -10,95 +8,48 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
+from actions.answers import (
+    entry_buttons,
+    knowledge_ref,
+    payload,
+    request_review,
+    shown_message,
+    utter_entry,
+)
 from actions.api_client import ApiUnavailable
 from actions.handoff import count_misunderstanding
+from actions.questions import answer_question, looks_like_question
+from knowledge_base.vocabulary import REVIEW_CANDIDATE_REJECTED, REVIEW_UNKNOWN_ERROR
 
 MAX_LISTED = 12
 
 
-def payload(intent: str, **entities: str) -> str:
-    """Return a button payload that triggers an intent with entities."""
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
-
-
-def shown_message(canonical: str) -> str:
-    """Show a canonical error message as IZIA does: variable parts as XXX."""
-    return re.sub(r"\{[a-z_]+\}", "XXX", canonical)
-
-
-def entry_buttons(answer: Dict[str, Any]) -> List[Dict[str, str]]:
-    """The buttons of an answer (an entry or a follow-up option): each opens an entry."""
-    return [
-        {"title": b["title"], "payload": payload("open_entry", entry_id=b["entry_id"])}
-        for b in answer.get("buttons") or []
-    ]
-
-
-# The knowledge entry that explains how an FSD is created: its answer also offers the bot's form.
-FSD_PROCEDURE = "fsd-creation"
-OPEN_FSD_BUTTON = {"title": "Ouvrir la fiche avec l'assistant", "payload": "/request_fsd"}
-
-
-def knowledge_ref(entry: Dict[str, Any]) -> Dict[str, Any]:
-    """The custom data that lets the user rate an answer: the entry's id and version."""
-    return {"entry_id": entry["id"], "entry_version": entry.get("version")}
-
-
-def utter_entry(dispatcher: CollectingDispatcher, entry: Dict[str, Any], from_error: bool) -> None:
-    """Utter an entry's answer, its buttons, its follow-up question, and the restart reminder."""
-    text = entry["answer"]
-    incident = entry.get("incident")
-    if incident:
-        text = f"Anomalie connue : {entry['title']}\nStatut : {incident['status']}\n\n{text}"
-    buttons = entry_buttons(entry)
-    if entry["id"] == FSD_PROCEDURE:
-        buttons.append(OPEN_FSD_BUTTON)
-    dispatcher.utter_message(text=text, buttons=buttons, json_message=knowledge_ref(entry))
-    follow_up = entry.get("follow_up")
-    if follow_up:
-        options = [
-            {
-                "title": o["label"],
-                "payload": payload("choose_option", entry_id=entry["id"], option=str(i)),
-            }
-            for i, o in enumerate(follow_up["options"])
-        ]
-        dispatcher.utter_message(text=follow_up["question"], buttons=options)
-    elif from_error:
-        dispatcher.utter_message(response="utter_new_error_new_conversation")
-
-
-async def not_recognized(
+def not_recognized(
     dispatcher: CollectingDispatcher, tracker: Tracker, text: str, reason: str
 ) -> List[EventType]:
-    """Say the message is not recognised, log it for review, count a misunderstanding."""
+    """Say the message is not recognised, have it reviewed, count a misunderstanding."""
     dispatcher.utter_message(response="utter_error_not_recognized")
-    # The answer matters more than the log; api/ being down is reported by its health check.
-    with contextlib.suppress(ApiUnavailable):
-        await api_client.api.log_unanswered(tracker.sender_id, text, reason)
+    request_review(dispatcher, text, reason)
     return count_misunderstanding(dispatcher, tracker)
 
 
-async def answer_from_matcher(
-    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
-) -> Optional[List[EventType]]:
-    """Answer a confident match or ask about the candidates; None when nothing matches.
+def answer_entry_for_error(
+    dispatcher: CollectingDispatcher, entry: Dict[str, Any], text: str
+) -> List[EventType]:
+    """Answer a pasted error with its entry (and the reminder that a new error needs a new
+    conversation)."""
+    utter_entry(dispatcher, entry, from_error=True)
+    return [
+        SlotSet("error_text", text),
+        SlotSet("entry_id", entry["id"]),
+        SlotSet("misunderstandings", 0.0),
+    ]
 
-    Raises ApiUnavailable when api/ does not answer.
-    """
-    result = await api_client.api.match(text)
-    if result["match"]:
-        entry = await api_client.api.entry(result["match"]["entry_id"])
-        if entry:
-            utter_entry(dispatcher, entry, from_error=True)
-            return [
-                SlotSet("error_text", text),
-                SlotSet("entry_id", entry["id"]),
-                SlotSet("misunderstandings", 0.0),
-            ]
-    candidates = result["candidates"]
-    if not candidates:
-        return None
+
+async def ask_error_domain(
+    dispatcher: CollectingDispatcher, text: str, candidates: List[Dict[str, Any]]
+) -> List[EventType]:
+    """Several entries may fit a paste: ask its domain (IZIA's "Sur quel domaine ...")."""
     labels = {d["id"]: d["label"] for d in await api_client.api.domains()}
     domains = list(dict.fromkeys(c["domain"] for c in candidates))
     buttons = [
@@ -109,8 +60,16 @@ async def answer_from_matcher(
     return [SlotSet("error_text", text), SlotSet("candidates", candidates)]
 
 
+async def confident_entry(result: Dict[str, Any], key: str) -> Optional[Dict[str, Any]]:
+    """The entry a confident match or search found, if it still exists."""
+    found = result.get(key)
+    return await api_client.api.entry(found["entry_id"]) if found else None
+
+
 class ActionMatchError(Action):
-    """Send a pasted error message to the matcher and answer, ask, or say it is unknown."""
+    """A message shaped like a pasted error: the matcher, then the knowledge base, answer it;
+    several candidates ask its domain; a question is answered as a question; else it is an
+    unknown error message, kept for review."""
 
     def name(self) -> Text:
         return "action_match_error"
@@ -119,38 +78,25 @@ class ActionMatchError(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
+        if looks_like_question(text):
+            # The NLU took a question for a paste: it is answered as a question.
+            return await answer_question(dispatcher, tracker, text)
         try:
-            events = await answer_from_matcher(dispatcher, tracker, text)
+            matched = await api_client.api.match(text)
+            entry = await confident_entry(matched, "match")
+            if entry is None:
+                intent = tracker.latest_message.get("intent")
+                searched = await api_client.api.search(text, intent=intent)
+                entry = await confident_entry(searched, "answer")
+            if entry is not None:
+                return answer_entry_for_error(dispatcher, entry, text)
+            if matched["candidates"]:
+                return await ask_error_domain(dispatcher, text, matched["candidates"])
         except ApiUnavailable:
             dispatcher.utter_message(response="utter_api_unavailable")
             return []
-        if events is not None:
-            return events
-        unknown = await not_recognized(dispatcher, tracker, text, "unknown_error_message")
+        unknown = not_recognized(dispatcher, tracker, text, REVIEW_UNKNOWN_ERROR)
         return [SlotSet("error_text", text), *unknown]
-
-
-class ActionHandleFallback(Action):
-    """A message the NLU did not understand: it may still be an error message the matcher knows;
-    otherwise say so, log it for review and count a misunderstanding."""
-
-    def name(self) -> Text:
-        return "action_handle_fallback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        try:
-            events = await answer_from_matcher(dispatcher, tracker, text)
-        except ApiUnavailable:
-            events = None
-        if events is not None:
-            return events
-        dispatcher.utter_message(response="utter_not_understood")
-        with contextlib.suppress(ApiUnavailable):
-            await api_client.api.log_unanswered(tracker.sender_id, text, "not_understood")
-        return count_misunderstanding(dispatcher, tracker)
 
 
 class ActionListDomainErrors(Action):
@@ -166,7 +112,7 @@ class ActionListDomainErrors(Action):
         candidates = [c for c in tracker.get_slot("candidates") or [] if c.get("domain") == chosen]
         if not candidates:
             text = tracker.get_slot("error_text") or ""
-            return await not_recognized(dispatcher, tracker, text, "candidate_rejected")
+            return not_recognized(dispatcher, tracker, text, REVIEW_CANDIDATE_REJECTED)
         buttons = [
             {
                 "title": shown_message(c["matched_error_message"]),
@@ -277,7 +223,7 @@ class ActionRejectError(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = tracker.get_slot("error_text") or tracker.latest_message.get("text") or ""
-        return await not_recognized(dispatcher, tracker, text, "candidate_rejected")
+        return not_recognized(dispatcher, tracker, text, REVIEW_CANDIDATE_REJECTED)
 
 
 class ActionListIncidents(Action):

@@ -7,8 +7,8 @@ from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
+from actions.answers import payload
 from actions.api_client import ApiUnavailable
-from actions.knowledge import payload, utter_entry
 
 
 async def menu_buttons() -> List[Dict[str, str]]:
@@ -60,31 +60,15 @@ async def domain_buttons(domain_id: str) -> List[Dict[str, str]]:
     ]
 
 
-class ActionAnswerDomain(Action):
-    """Answer a domain intent with the domain's introduction and its topics as buttons."""
+async def utter_domain(dispatcher: CollectingDispatcher, domain_id: str) -> List[EventType]:
+    """Answer with the domain's introduction and its topics as buttons (the domain's menu).
 
-    def name(self) -> Text:
-        return "action_answer_domain"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        domain_id = str(tracker.latest_message.get("intent", {}).get("name"))
-        text = tracker.latest_message.get("text") or ""
-        try:
-            if not text.startswith("/"):  # a typed question may name a knowledge entry
-                result = await api_client.api.match(text)
-                entry = result["match"] and await api_client.api.entry(result["match"]["entry_id"])
-                if entry:
-                    utter_entry(dispatcher, entry, from_error=bool(entry.get("error_messages")))
-                    return [SlotSet("entry_id", entry["id"]), SlotSet("misunderstandings", 0.0)]
-            answer = await api_client.api.domain(domain_id)
-            buttons = await domain_buttons(domain_id)
-        except ApiUnavailable:
-            dispatcher.utter_message(response="utter_api_unavailable")
-            return []
-        dispatcher.utter_message(text=answer["intro"], buttons=buttons)
-        return [SlotSet("misunderstandings", 0.0)]
+    Raises ApiUnavailable when api/ does not answer.
+    """
+    answer = await api_client.api.domain(domain_id)
+    buttons = await domain_buttons(domain_id)
+    dispatcher.utter_message(text=answer["intro"], buttons=buttons)
+    return [SlotSet("misunderstandings", 0.0)]
 
 
 class ActionRestart(Action):

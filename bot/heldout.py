@@ -9,6 +9,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from knowledge_base.vocabulary import INTENT_DOMAINS
+
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 DOMAIN_IDS = [
@@ -16,11 +18,7 @@ DOMAIN_IDS = [
     for d in yaml.safe_load((ROOT / "knowledge_base" / "domains.yml").read_text())["domains"]
 ]
 # Intents that are about a domain without being the domain's own intent.
-INTENT_DOMAIN: Dict[str, str] = {
-    **{d: d for d in DOMAIN_IDS},
-    "request_fsd": "fsd",
-    "fsd_status": "fsd",
-}
+INTENT_DOMAIN: Dict[str, str] = {**{d: d for d in DOMAIN_IDS}, **INTENT_DOMAINS}
 
 
 def heldout() -> List[Tuple[str, str]]:

@@ -33,7 +33,7 @@ class Document:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Scores are 0-100 (rapidfuzz WRatio on normalised texts)."""
+    """Scores are 0-100 (`combined_scores` of normalised texts)."""
 
     confident: float = 84.0  # the bot answers without asking (chosen on the calibration split)
     candidate: float = 72.0  # the bot lists it among the choices
@@ -59,12 +59,9 @@ class MatchResult:
 
 
 def documents_from_entries(entries: Iterable[Entry]) -> list[Document]:
-    """Return the documents of the entries: error messages first, then reformulations."""
-    documents: list[Document] = []
-    for entry in entries:
-        documents += [Document(entry.id, text) for text in entry.error_messages]
-        documents += [Document(entry.id, text, False) for text in entry.reformulations]
-    return documents
+    """Return the documents of the entries: their error messages (questions and their
+    reformulations are the retrieval's, knowledge_base/retrieval.py)."""
+    return [Document(entry.id, text) for entry in entries for text in entry.error_messages]
 
 
 def combined_scores(query: str, documents: Sequence[str]) -> np.ndarray:

@@ -4,10 +4,17 @@ Chorus abbreviations. Canonical texts and user pastes go through the same functi
 import re
 import unicodedata
 
+from knowledge_base.vocabulary import (
+    CHORUS_ERROR_PREFIXES,
+    PASTE_LABELS,
+    PLACEHOLDER_PATTERN,
+    WARNING_LABELS,
+)
+
 VAR = "#"  # stands for any variable part: document number, code, year, date, amount
 
 # Placeholders of canonical texts ({piece}) and the X-runs of the seeds (XXXX-XXXX-XXXX).
-_PLACEHOLDER = re.compile(r"\{[a-z_]+\}|\b[xX]{2,}(?:[-/.][xX]+)*\b")
+_PLACEHOLDER = re.compile(PLACEHOLDER_PATTERN + r"|\b[xX]{2,}(?:[-/.][xX]+)*\b")
 # Any run containing a digit, with its separators: 1508892764/00003, 0214-CDBU-C001, 12.03.2024,
 # 1 234,56, BG00, 9G.
 _VARIABLE = re.compile(r"[\w./-]*\d[\w./,-]*")
@@ -32,16 +39,9 @@ ABBREVIATIONS: dict[str, str] = {
 # "fin" is an abbreviation only in "perim fin" / "perimetre fin"; elsewhere it is the word "fin".
 _CONTEXTUAL = {"fin": ("perim", "perimetre")}
 
-PREFIXES: tuple[str, ...] = (
-    "erreur dans le systeme de gestion",
-    "message d erreur",
-    "message derreur",
-    "erreur systeme",
-    "erreur",
-    "message",
-    "avertissement",
-    "attention",
-    "error",
+# Longest first, so that "erreur dans le systeme de gestion" goes before "erreur".
+PREFIXES: tuple[str, ...] = tuple(
+    sorted((*CHORUS_ERROR_PREFIXES, *PASTE_LABELS, *WARNING_LABELS), key=len, reverse=True)
 )
 
 

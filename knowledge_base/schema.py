@@ -1,6 +1,5 @@
 """The knowledge entry: what the YAML files and the database hold."""
 
-import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -9,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 class Application(StrEnum):
@@ -78,10 +76,18 @@ class Entry(BaseModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     error_messages: tuple[Text, ...] = ()
     reformulations: tuple[Text, ...] = ()
+    # Words or acronyms users may type for this entry, that neither its title nor its answer has.
+    keywords: tuple[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)], ...
+    ] = ()
     answer: Text
     buttons: tuple[Button, ...] = ()
     follow_up: FollowUp | None = None
     proposes_fsd: bool = False
+    # The entry stands for a whole topic whose procedures the knowledge base does not have: it
+    # routes to the right person. The assistant answers with it directly only when a question is
+    # about the topic as a whole (knowledge_base/retrieval.py asks more evidence of it).
+    overview: bool = False
     kind: Kind = Kind.KNOWLEDGE
     incident: Incident | None = None
     version: int = Field(default=1, ge=1)

@@ -18,8 +18,13 @@ POSTGRES_URL = os.environ.get(
 
 SUITES: list[tuple[str, list[list[str]]]] = [
     (
-        "lint: ruff and mypy",
-        [[f"{API}/ruff", "check", "."], [f"{API}/ruff", "format", "--check", "."], [f"{API}/mypy"]],
+        "lint: ruff, mypy and the import layers",
+        [
+            [f"{API}/ruff", "check", "."],
+            [f"{API}/ruff", "format", "--check", "."],
+            [f"{API}/mypy"],
+            [f"{API}/lint-imports"],
+        ],
     ),
     ("Rasa training data validation", [[f"{BOT}/rasa", "data", "validate"]]),
     (
@@ -54,11 +59,12 @@ SUITES: list[tuple[str, list[list[str]]]] = [
                 "tests/api",
                 "tests/knowledge_base",
                 "tests/browser",
+                "tests/heldout",
             ]
         ],
     ),
     (
-        "conversation, LiveChat and FSD API tests on PostgreSQL (scaled-out configuration)",
+        "conversation, LiveChat, FSD, review and statistics API tests on PostgreSQL (scaled-out configuration)",
         [
             [
                 "env",
@@ -67,9 +73,12 @@ SUITES: list[tuple[str, list[list[str]]]] = [
                 "-m",
                 "pytest",
                 "-q",
+                "tests/api/chat",
                 "tests/api/conversations",
                 "tests/api/handoff",
                 "tests/api/fsd",
+                "tests/api/review",
+                "tests/api/stats",
             ]
         ],
     ),

@@ -191,6 +191,25 @@ class Stack:
             raise RuntimeError(f"{exc}\n{self.logs()}") from exc
         return self
 
+    def spawn_api(self, name: str) -> str:
+        """Start another API process on the same database (as a scaled-out deployment runs
+        several); return its URL once healthy."""
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        command = [
+            str(API_BIN / "uvicorn"),
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ]
+        self._spawn(name, command, {**self.api_env(), "PUBLIC_URL": url})
+        wait_until(f"{url}/api/v1/health", timeout=START_TIMEOUT_SECONDS, processes=self.processes)
+        return url
+
     def stop(self) -> None:
         """Terminate the processes (then kill those that linger)."""
         for process in self.processes.values():

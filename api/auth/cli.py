@@ -1,4 +1,6 @@
-"""Create support staff accounts: python -m api.auth.cli create-user NAME --role admin.
+"""Create support staff accounts, with one or more roles:
+
+    python -m api.auth.cli create-user NAME --role advisor --role admin
 
 The password is read from the ASSISTANT_PASSWORD environment variable, or asked for.
 """
@@ -16,13 +18,14 @@ from api.core.db import create_engine, create_session_factory
 from api.core.errors import ConflictError
 
 
-async def create_user(username: str, password: str, role: Role) -> None:
+async def create_user(username: str, password: str, roles: list[Role]) -> None:
     """Create the account in the configured database."""
     engine = create_engine(get_settings().database_url)
     async with create_session_factory(engine)() as session:
         await service.create_user(
-            db_session=session, username=username, password=password, role=role
+            db_session=session, username=username, password=password, roles=roles
         )
+        await session.commit()
     await engine.dispose()
 
 
@@ -32,15 +35,21 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-user", help="create a staff account")
     create.add_argument("username")
-    create.add_argument("--role", choices=[r.value for r in Role], required=True)
+    create.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        action="append",
+        required=True,
+        help="repeat for several roles (at most one of cca, sn1, sn2)",
+    )
     args = parser.parse_args()
     password = os.environ.get("ASSISTANT_PASSWORD") or getpass.getpass("Mot de passe : ")
     try:
-        asyncio.run(create_user(args.username, password, Role(args.role)))
+        asyncio.run(create_user(args.username, password, [Role(r) for r in args.role]))
     except (ValueError, ConflictError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"created {args.role} {args.username}")
+    print(f"created {args.username} ({', '.join(args.role)})")
     return 0
 
 

@@ -3,10 +3,11 @@
 from fastapi import APIRouter
 
 from api.auth import service
+from api.auth.models import Role
 from api.auth.schemas import TokenRead, TokenRequest
-from api.deps import SessionDep, SettingsDep
+from api.core.deps import SessionDep, SettingsDep
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post(
@@ -22,4 +23,9 @@ async def create_token(
         db_session=db_session, username=body.username, password=body.password
     )
     token = service.issue_token(secret=settings.secret_key.get_secret_value(), user=user)
-    return TokenRead(access_token=token, expires_in=settings.token_max_age_seconds, role=user.role)
+    return TokenRead(
+        access_token=token,
+        expires_in=settings.token_max_age_seconds,
+        role=user.role,
+        roles=[Role(r) for r in user.roles],
+    )

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth.models import Role
 
@@ -20,4 +20,5 @@ class TokenRead(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
-    role: Role
+    role: Role = Field(description="The role deciding the FSD desk's view (the desk role if any).")
+    roles: list[Role] = Field(description="Every role the staff member holds.")

@@ -1,12 +1,14 @@
 """Accounts, password checks and signed bearer tokens."""
 
+from collections.abc import Sequence
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.models import Role, User
+from api.auth.models import DESK_ROLES, Role, User
 from api.core.errors import AppError, ConflictError
 
 _hasher = PasswordHasher()
@@ -31,18 +33,28 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def check_roles(roles: Sequence[Role]) -> list[str]:
+    """The roles as stored, or ValueError when there is none or more than one desk role."""
+    if not roles:
+        raise ValueError("a staff member needs at least one role")
+    if sum(r in DESK_ROLES for r in set(roles)) > 1:
+        raise ValueError("a staff member holds at most one of the roles cca, sn1 and sn2")
+    return sorted({r.value for r in roles})
+
+
 async def create_user(
-    *, db_session: AsyncSession, username: str, password: str, role: Role
+    *, db_session: AsyncSession, username: str, password: str, roles: Sequence[Role]
 ) -> User:
     """Create a staff account, or raise ConflictError if the username is taken."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    stored_roles = check_roles(roles)
     existing = await db_session.scalar(select(User).where(User.username == username))
     if existing is not None:
         raise ConflictError(f"user {username!r} already exists", "Ce compte existe déjà.")
-    user = User(username=username, password_hash=hash_password(password), role=role)
+    user = User(username=username, password_hash=hash_password(password), roles=stored_roles)
     db_session.add(user)
-    await db_session.commit()
+    await db_session.flush()
     return user
 
 
@@ -61,10 +73,8 @@ async def authenticate(*, db_session: AsyncSession, username: str, password: str
 
 
 def issue_token(*, secret: str, user: User) -> str:
-    """Return a signed token naming the user and their role."""
-    return URLSafeTimedSerializer(secret, salt=TOKEN_SALT).dumps(
-        {"uid": user.id, "role": user.role}
-    )
+    """Return a signed token naming the user (their roles are read from the database)."""
+    return URLSafeTimedSerializer(secret, salt=TOKEN_SALT).dumps({"uid": user.id})
 
 
 async def user_from_token(
@@ -88,7 +98,7 @@ async def user_from_token(
 
 def require_role(user: User, role: Role) -> User:
     """Return the user if they have the role, else raise PermissionDeniedError."""
-    if user.role is not role:
+    if not user.has_role(role):
         raise PermissionDeniedError(
             f"role {role.value!r} required", "Vous n'avez pas les droits nécessaires."
         )

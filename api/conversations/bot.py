@@ -1,17 +1,15 @@
-"""Talking to Rasa on behalf of a conversation, and reading its answer."""
+"""Talking to Rasa on behalf of a conversation: send a message, store the bot's answer."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.conversations import service
 from api.conversations.models import Conversation, Message
 from api.conversations.service import BotUtterance
 from api.core.rasa import RasaClient, RasaUtterance
-from api.fsd.schemas import BotFsdRequest
-from api.handoff.schemas import HandoffRequest
 
 
 def bot_utterances(utterances: Sequence[RasaUtterance]) -> list[BotUtterance]:
@@ -40,36 +38,17 @@ def bot_utterances(utterances: Sequence[RasaUtterance]) -> list[BotUtterance]:
 
 
 @dataclass
-class BotRequests:
-    """What the bot asks api/ to do, in its custom data: hand off, open an FSD, tell a status."""
+class BotReply:
+    """The bot's stored messages, and the custom data of its reply (requests to api/)."""
 
-    handoff: HandoffRequest | None = None
-    fsd: BotFsdRequest | None = None
-    fsd_status: int | None = None
-
-
-def bot_requests(utterances: Sequence[RasaUtterance]) -> BotRequests:
-    """The requests in the bot's custom data (malformed ones are ignored)."""
-    found = BotRequests()
-    for item in utterances:
-        custom = item.custom or {}
-        try:
-            if isinstance(custom.get("handoff"), dict):
-                found.handoff = HandoffRequest.model_validate(custom["handoff"])
-            if isinstance(custom.get("fsd"), dict):
-                found.fsd = BotFsdRequest.model_validate(custom["fsd"])
-        except ValidationError:
-            continue
-        number = custom.get("fsd_status")
-        if isinstance(number, int) and not isinstance(number, bool) and number > 0:
-            found.fsd_status = number
-    return found
+    messages: list[Message]
+    custom: list[dict[str, Any]]
 
 
 async def ask_bot(
     *, db_session: AsyncSession, rasa: RasaClient, conversation: Conversation, sent: str
-) -> tuple[list[Message], BotRequests]:
-    """Send a message to Rasa, store its answer, return it and what it asks api/ to do.
+) -> BotReply:
+    """Send a message to Rasa and store its answer (flushed, not committed).
 
     Raises UpstreamUnavailableError when Rasa does not answer.
     """
@@ -79,4 +58,4 @@ async def ask_bot(
     stored = await service.add_bot_messages(
         db_session=db_session, conversation=conversation, utterances=bot_utterances(utterances)
     )
-    return stored, bot_requests(utterances)
+    return BotReply(messages=stored, custom=[u.custom for u in utterances if u.custom])

@@ -70,11 +70,16 @@ class Conversation(Base):
     status: Mapped[ConversationStatus] = mapped_column(
         _enum(ConversationStatus, "conversation_status"), default=ConversationStatus.BOT
     )
+    # On PostgreSQL, "application" and "ministry_code" are indexed (the statistics' filters).
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Rasa's tracker is paused while an advisor owns the conversation; still True after the
     # handoff if Rasa could not be told to resume (retried on the next message).
     bot_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=utcnow,
+        index=True,  # the statistics' periods
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
@@ -105,7 +110,11 @@ class Message(Base):
     entry_version: Mapped[int | None] = mapped_column(Integer)
     # The bot asks the user to rate the conversation with stars under this message.
     ask_rating: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=utcnow,
+        index=True,  # the statistics' periods
+    )
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -134,7 +143,11 @@ class Feedback(Base):
     ministry_code: Mapped[str | None] = mapped_column(String(20))
     entry_id: Mapped[str | None] = mapped_column(String(100), index=True)
     entry_version: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=utcnow,
+        index=True,  # the statistics' periods
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
@@ -150,7 +163,39 @@ class ConversationRating(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     stars: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=utcnow,
+        index=True,  # the statistics' periods
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class UnansweredMessage(Base):
+    """A user message the bot could not answer (unknown error message, not understood), as the
+    bot reported it in its reply: the support staff's review starts from these."""
+
+    __tablename__ = "unanswered_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(30))
+    # The entries the bot had in mind (suggested, or the best it found), and the NLU's domain.
+    candidates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    nlu_domain: Mapped[str | None] = mapped_column(String(50))
+    # The user's message, to show the transcript around it (none for items older than it).
+    message_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("messages.id", ondelete="SET NULL"),
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=utcnow,
+        index=True,  # the statistics' periods
     )

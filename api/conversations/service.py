@@ -17,6 +17,7 @@ from api.conversations.models import (
     FeedbackRating,
     Message,
     Sender,
+    UnansweredMessage,
 )
 from api.core.errors import AppError, NotFoundError
 
@@ -219,3 +220,63 @@ async def entries_shown(*, db_session: AsyncSession, conversation_id: str) -> li
         .order_by(Message.id)
     )
     return list(dict.fromkeys(e for e in entries if e))
+
+
+async def transcript(*, db_session: AsyncSession, conversation_id: str) -> list[Message]:
+    """The conversation's messages, oldest first."""
+    messages = await db_session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+    )
+    return list(messages)
+
+
+async def messages_after(
+    *, db_session: AsyncSession, conversation_id: str, after: int, senders: Sequence[Sender]
+) -> list[Message]:
+    """The conversation's messages from these senders with an id above `after`, in order."""
+    query = (
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.id > after,
+            Message.sender.in_(senders),
+        )
+        .order_by(Message.id)
+    )
+    return list(await db_session.scalars(query))
+
+
+async def log_unanswered(
+    *,
+    db_session: AsyncSession,
+    conversation_id: str,
+    text: str,
+    reason: str,
+    candidates: Sequence[str] = (),
+    nlu_domain: str | None = None,
+    message_id: int | None = None,
+) -> UnansweredMessage:
+    """Keep a message the bot could not answer, for the support staff's review."""
+    item = UnansweredMessage(
+        conversation_id=conversation_id,
+        message_id=message_id,
+        text=text,
+        reason=reason,
+        candidates=list(candidates),
+        nlu_domain=nlu_domain,
+    )
+    db_session.add(item)
+    await db_session.flush()
+    return item
+
+
+async def unanswered_in(
+    *, db_session: AsyncSession, conversation_id: str
+) -> list[UnansweredMessage]:
+    """The messages of this conversation the bot could not answer, in order."""
+    items = await db_session.scalars(
+        select(UnansweredMessage)
+        .where(UnansweredMessage.conversation_id == conversation_id)
+        .order_by(UnansweredMessage.id)
+    )
+    return list(items)

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     canned_responses_file: Path = ROOT_DIR / "knowledge_base" / "canned_responses.yml"
 
     dsfr_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+    # The State's chart components (statistics page).
+    dsfr_chart_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr-chart" / "dist"
     domains_file: Path = ROOT_DIR / "knowledge_base" / "domains.yml"
 
     @model_validator(mode="after")

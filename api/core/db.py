@@ -1,6 +1,5 @@
 """Database engine, session factory and declarative base."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,12 +65,6 @@ def create_engine(database_url: str) -> AsyncEngine:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Return a session factory bound to the engine."""
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Yield a session, closed afterwards."""
-    async with factory() as session:
-        yield session
 
 
 def as_utc(value: datetime) -> datetime:

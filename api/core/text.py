@@ -6,6 +6,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from knowledge_base.vocabulary import EMAIL_MAX_LENGTH, EMAIL_PATTERN
+
 # C0 control characters other than tab, line feed and carriage return: binary, not text.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -22,6 +24,36 @@ def clean_text(value: str) -> str:
 
 # A user's text in a request body: refused when empty, blank or binary, stripped otherwise.
 UserText = Annotated[str, AfterValidator(clean_text)]
+
+EMAIL = re.compile(EMAIL_PATTERN)
+_MINISTRY_CODE = re.compile(r"^[A-Z]{2,6}[0-9]{1,4}$")
+
+
+def is_email(value: str) -> bool:
+    """Whether the text is an email address the FSD desk accepts."""
+    return len(value) <= EMAIL_MAX_LENGTH and EMAIL.match(value) is not None
+
+
+def clean_email(value: str) -> str:
+    """Return the address stripped, or raise when it is not one."""
+    value = value.strip()
+    if not is_email(value):
+        raise PydanticCustomError("email_invalid", "not an email address")
+    return value
+
+
+def clean_ministry_code(value: str) -> str:
+    """Return the ministry code upper-cased (MIN06), or raise when malformed."""
+    code = value.strip().upper()
+    if not _MINISTRY_CODE.match(code):
+        raise PydanticCustomError(
+            "ministry_code_invalid", "ministry_code must be letters then digits, e.g. MIN06"
+        )
+    return code
+
+
+Email = Annotated[str, AfterValidator(clean_email)]
+MinistryCode = Annotated[str, AfterValidator(clean_ministry_code)]
 
 
 def text_length_errors(text: str, limit: int, field: str = "text") -> list[dict[str, Any]]:

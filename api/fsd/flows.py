@@ -14,8 +14,8 @@ from api.core.errors import NotFoundError, UpstreamUnavailableError, french_reas
 from api.fsd import rules, service
 from api.fsd.desk import FsdDesk
 from api.fsd.schemas import BotFsdRequest, ConversationFsdCreate
+from knowledge_base.vocabulary import APPLICATIONS
 
-APPLICATIONS = ("chorus", "chorus_formulaires", "chorus_pro")
 DOMAIN = re.compile(r"^[a-z_]{2,50}$")
 SUBCATEGORY_TOOL = "Support outil"
 SUBCATEGORY_BUSINESS = "M - Question sur un dossier (facture, mémoire)"

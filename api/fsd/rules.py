@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from api.auth.models import Role
 from api.fsd.models import FsdStatus, Intervention
+from knowledge_base.vocabulary import FSD_IMPACT_LABELS, FSD_SEVERITY_LABELS
 
 S = FsdStatus
 
@@ -15,16 +16,8 @@ PIECES_WITHOUT_LIST = 5
 # The seeds name the three criteria of an FSD's priority (severity: importance of the function
 # hit; impact: disruption of the Chorus activity; level: number of users blocked) but not their
 # scale: this is the assistant's convention, each criterion scored 1 to 3.
-SEVERITY_LABELS = {
-    1: "Fonction secondaire",
-    2: "Fonction importante",
-    3: "Fonction essentielle (paiement, engagement, clôture)",
-}
-IMPACT_LABELS = {
-    1: "Gêne, un contournement existe",
-    2: "Dysfonctionnement partiel de l'activité",
-    3: "Activité bloquée",
-}
+SEVERITY_LABELS = FSD_SEVERITY_LABELS
+IMPACT_LABELS = FSD_IMPACT_LABELS
 PRIORITIES = ((4, "basse"), (6, "normale"), (8, "haute"), (9, "critique"))
 
 INTERVENTION_LABELS = {

@@ -1,8 +1,7 @@
 """Bodies of the FSD endpoints."""
 
-import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -14,32 +13,34 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from api.core.text import UserText
+from api.core.text import Email, MinistryCode, UserText
 from api.fsd import rules
 from api.fsd.models import AttachmentKind, FsdStatus, Intervention
+from knowledge_base.vocabulary import (
+    APPLICATIONS,
+    FSD_DESCRIPTION_LENGTH,
+    FSD_OBJECT_NUMBER_MAX_LENGTH,
+    FSD_TITLE_LENGTH,
+    FSD_USERS_BLOCKED_MAX,
+)
 
-Application = Literal["chorus", "chorus_formulaires", "chorus_pro"]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-EMAIL_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-_MINISTRY_CODE = re.compile(r"^[A-Z]{2,6}[0-9]{1,4}$")
+_TITLE_MIN, _TITLE_MAX = FSD_TITLE_LENGTH
 
 
-def _email(value: str) -> str:
-    value = value.strip()
-    if len(value) > 254 or not EMAIL_PATTERN.match(value):
-        raise PydanticCustomError("email_invalid", "not an email address")
+def _known_application(value: str) -> str:
+    if value not in APPLICATIONS:
+        raise PydanticCustomError(
+            "enum", "expected one of {expected}", {"expected": ", ".join(APPLICATIONS)}
+        )
     return value
 
 
-def _ministry_code(value: str) -> str:
-    value = value.strip().upper()
-    if not _MINISTRY_CODE.match(value):
-        raise PydanticCustomError("ministry_code_invalid", "a ministry code looks like MIN06")
-    return value
-
-
-Email = Annotated[str, AfterValidator(_email)]
-MinistryCode = Annotated[str, AfterValidator(_ministry_code)]
+Application = Annotated[
+    str,
+    AfterValidator(_known_application),
+    Field(json_schema_extra={"enum": list(APPLICATIONS)}),
+]
 
 
 class FsdFields(BaseModel):
@@ -47,8 +48,10 @@ class FsdFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
-    description: UserText = Field(max_length=5000)
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=_TITLE_MIN, max_length=_TITLE_MAX)
+    ]
+    description: UserText = Field(max_length=FSD_DESCRIPTION_LENGTH[1])
     application: Application
     domain: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,50}$")] | None = None
     subcategory: Annotated[
@@ -59,11 +62,14 @@ class FsdFields(BaseModel):
         examples=["M01 - Facture rejetée", "Outil - Connexion"],
     )
     object_number: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=FSD_OBJECT_NUMBER_MAX_LENGTH)
+        ]
+        | None
     ) = None
     severity: int = Field(ge=1, le=3, description=str(rules.SEVERITY_LABELS))
     impact: int = Field(ge=1, le=3, description=str(rules.IMPACT_LABELS))
-    users_blocked: int = Field(ge=1, le=1_000_000)
+    users_blocked: int = Field(ge=1, le=FSD_USERS_BLOCKED_MAX)
     intervention: Intervention | None = None
     pieces_count: int = Field(default=0, ge=0, le=rules.MAX_PIECES)
 

@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from api.auth.models import Role
 from api.auth.service import PermissionDeniedError
+from api.conversations import service as conversations
 from api.conversations.models import Conversation, Message
 from api.core.errors import AppError, ConflictError, NotFoundError
 from api.fsd import rules
@@ -26,7 +28,6 @@ IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/j
 PDF_SIGNATURE = b"%PDF-"
 ZIP_SIGNATURE = b"PK\x03\x04"  # xlsx, ods
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0"  # xls
-SPREADSHEET_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
 
 
 class AttachmentRefusedError(AppError):
@@ -71,12 +72,10 @@ async def create(*, db_session: AsyncSession, new: NewFsd) -> Fsd:
     """Open an FSD (status nouveau), record it in the history and notify the initiator."""
     transcript: list[dict[str, Any]] = []
     if new.conversation is not None:
-        messages = await db_session.scalars(
-            select(Message)
-            .where(Message.conversation_id == new.conversation.id)
-            .order_by(Message.id)
+        messages = await conversations.transcript(
+            db_session=db_session, conversation_id=new.conversation.id
         )
-        transcript = _transcript(list(messages))
+        transcript = _transcript(messages)
     fields = new.fields
     fsd = Fsd(
         **fields.model_dump(include=set(FsdFields.model_fields)),
@@ -290,10 +289,27 @@ async def add_attachment(
     return attachment
 
 
+async def attachment_or_raise(
+    *, db_session: AsyncSession, fsd: Fsd, attachment_id: int
+) -> FsdAttachment:
+    """Return an attachment of the FSD, or raise NotFoundError."""
+    attachment = await db_session.scalar(
+        select(FsdAttachment)
+        .where(FsdAttachment.id == attachment_id, FsdAttachment.fsd_id == fsd.id)
+        .options(undefer(FsdAttachment.data))
+    )
+    if attachment is None:
+        raise NotFoundError(
+            f"attachment {attachment_id} of FSD {fsd.id} does not exist",
+            "Cette pièce jointe n'existe pas.",
+        )
+    return attachment
+
+
 async def list_for(*, db_session: AsyncSession, username: str, role: Role) -> list[Fsd]:
     """The FSDs a staff member sees, newest first."""
     query = select(Fsd).order_by(Fsd.id.desc()).limit(200)
-    if role is Role.CCA:
+    if role not in (Role.SN1, Role.SN2):  # a CCA: their own; anyone else: none
         query = query.where(Fsd.initiator == username)
     return list(await db_session.scalars(query))
 

@@ -1,8 +1,11 @@
-"""LiveChat use cases that cross the queue, the conversation, Rasa and the live connections."""
+"""LiveChat use cases that cross the queue, the conversation, Rasa and the live connections.
+
+Each flow commits before it tells Rasa or the connections, so nothing is announced that is not
+stored.
+"""
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,50 +16,19 @@ from api.conversations.models import Conversation, ConversationStatus, Message, 
 from api.core.errors import UpstreamUnavailableError
 from api.core.rasa import RasaClient
 from api.core.realtime import QUEUE_TOPIC, Notifier, conversation_topic
-from api.fsd.desk import EmbeddedDesk, FsdDesk
 from api.handoff import service, wording
-from api.handoff.hours import Clock, OpeningHours, describe_instant
+from api.handoff.hours import OpeningHours
 from api.handoff.models import Handoff, HandoffOutcome, HandoffStatus
-from api.handoff.schemas import AvailabilityRead, HandoffDetail, HandoffRequest
+from api.handoff.schemas import HandoffDetail, HandoffRequest
+from knowledge_base.vocabulary import INTENT_HANDOFF_CLOSED, payload
 
 logger = logging.getLogger("api.handoff")
 
-# Sent to Rasa when the advisor closes the chat: the bot takes over and asks for a rating.
-CHAT_CLOSED_PAYLOAD = "/handoff_closed"
 
-
-@dataclass(frozen=True)
-class LiveChat:
-    """What the LiveChat use cases run with: Rasa, the live connections, the hours, a clock."""
-
-    rasa: RasaClient
-    notifier: Notifier
-    hours: OpeningHours
-    clock: Clock
-    # Sends the email outbox now (after a commit that queued a mail); set by the app.
-    wake_outbox: Callable[[], None] = lambda: None
-    # Where the FSDs the bot's form opens go (embedded or external service desk).
-    desk: FsdDesk = field(default_factory=EmbeddedDesk)
-
-    def availability(self) -> AvailabilityRead:
-        """Whether advisors answer now, and when they are back."""
-        now = self.clock()
-        is_open = self.hours.is_open(now)
-        back = None if is_open else self.hours.next_opening(now)
-        return AvailabilityRead(
-            open=is_open,
-            schedule=self.hours.describe(),
-            next_opening=back,
-            next_opening_text=describe_instant(back, now=now, zone=self.hours.zone)
-            if back
-            else None,
-        )
-
-
-async def _tell_rasa(live: LiveChat, conversation: Conversation, event: str) -> bool:
+async def _tell_rasa(rasa: RasaClient, conversation: Conversation, event: str) -> bool:
     """Pause or resume the conversation's tracker in Rasa; return whether Rasa recorded it."""
     try:
-        await live.rasa.append_events(sender=conversation.id, events=[{"event": event}])
+        await rasa.append_events(sender=conversation.id, events=[{"event": event}])
     except UpstreamUnavailableError as exc:
         logger.warning("could not %s conversation %s in Rasa: %s", event, conversation.id, exc)
         return False
@@ -66,15 +38,16 @@ async def _tell_rasa(live: LiveChat, conversation: Conversation, event: str) -> 
 async def request_handoff(
     *,
     db_session: AsyncSession,
-    live: LiveChat,
+    rasa: RasaClient,
+    notifier: Notifier,
+    hours: OpeningHours,
+    now: datetime,
     conversation: Conversation,
     request: HandoffRequest,
 ) -> list[Message]:
     """Queue the conversation for an advisor, or say when advisors are back; commit."""
-    now = live.clock()
-    is_open = live.hours.is_open(now)
-    availability = live.availability()
-    if not is_open and not request.leave_message:
+    availability = service.availability(hours=hours, now=now)
+    if not availability.open and not request.leave_message:
         notice = wording.away(
             category=request.category,
             schedule=availability.schedule,
@@ -90,67 +63,75 @@ async def request_handoff(
         conversation=conversation,
         category=request.category,
         context=request.context,
-        offline=not is_open,
+        offline=not availability.open,
     )
     place = await service.position(db_session=db_session, handoff=handoff) or 1
     notice = (
         wording.queued(category=handoff.category, position=place)
-        if is_open
+        if availability.open
         else wording.message_left(category=handoff.category, back=availability.next_opening_text)
     )
     messages = await conversations.add_bot_messages(
         db_session=db_session, conversation=conversation, utterances=[notice]
     )
     await db_session.commit()
-    await _tell_rasa(live, conversation, "pause")
-    live.notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
+    await _tell_rasa(rasa, conversation, "pause")
+    notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
     return messages
 
 
 async def resume_bot(
-    *, db_session: AsyncSession, live: LiveChat, conversation: Conversation, sent: str | None
+    *, db_session: AsyncSession, rasa: RasaClient, conversation: Conversation, sent: str | None
 ) -> list[Message] | None:
     """Give the conversation back to Rasa (and send it `sent`); None if Rasa did not answer."""
-    if not await _tell_rasa(live, conversation, "resume"):
+    if not await _tell_rasa(rasa, conversation, "resume"):
         return None
     conversation.bot_paused = False
     if sent is None:
         return []
     try:
-        messages, _ = await ask_bot(
-            db_session=db_session, rasa=live.rasa, conversation=conversation, sent=sent
+        reply = await ask_bot(
+            db_session=db_session, rasa=rasa, conversation=conversation, sent=sent
         )
     except UpstreamUnavailableError as exc:
         logger.warning("Rasa did not answer %s for %s: %s", sent, conversation.id, exc)
         return None
-    return messages
+    return reply.messages
 
 
 async def leave_queue(
-    *, db_session: AsyncSession, live: LiveChat, conversation: Conversation, handoff: Handoff
+    *,
+    db_session: AsyncSession,
+    rasa: RasaClient,
+    notifier: Notifier,
+    now: datetime,
+    conversation: Conversation,
+    handoff: Handoff,
 ) -> list[Message]:
     """The user leaves the queue or the chat: the bot takes the conversation back; commit."""
     with_advisor = handoff.status is HandoffStatus.ACTIVE
     await service.end(
-        db_session=db_session,
-        handoff=handoff,
-        outcome=HandoffOutcome.CANCELLED,
-        note=None,
-        now=live.clock(),
+        db_session=db_session, handoff=handoff, outcome=HandoffOutcome.CANCELLED, note=None, now=now
     )
     messages = await conversations.add_bot_messages(
         db_session=db_session,
         conversation=conversation,
         utterances=[wording.left_queue(with_advisor=with_advisor)],
     )
-    await resume_bot(db_session=db_session, live=live, conversation=conversation, sent=None)
+    await resume_bot(db_session=db_session, rasa=rasa, conversation=conversation, sent=None)
     await db_session.commit()
-    live.notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
+    notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
     return messages
 
 
 async def forward_to_advisor(
-    *, db_session: AsyncSession, live: LiveChat, conversation: Conversation, message: Message
+    *,
+    db_session: AsyncSession,
+    rasa: RasaClient,
+    notifier: Notifier,
+    now: datetime,
+    conversation: Conversation,
+    message: Message,
 ) -> list[Message] | None:
     """Route a stored user message to the advisor's queue; None if no handoff is open any more.
 
@@ -162,18 +143,27 @@ async def forward_to_advisor(
         return None
     if message.payload == wording.CANCEL_PAYLOAD:
         return await leave_queue(
-            db_session=db_session, live=live, conversation=conversation, handoff=handoff
+            db_session=db_session,
+            rasa=rasa,
+            notifier=notifier,
+            now=now,
+            conversation=conversation,
+            handoff=handoff,
         )
     await db_session.commit()
-    live.notifier.publish(conversation_topic(conversation.id), QUEUE_TOPIC)
+    notifier.publish(conversation_topic(conversation.id), QUEUE_TOPIC)
     return []
 
 
 async def claim(
-    *, db_session: AsyncSession, live: LiveChat, handoff_id: int, advisor: User
+    *,
+    db_session: AsyncSession,
+    notifier: Notifier,
+    now: datetime,
+    handoff_id: int,
+    advisor: User,
 ) -> HandoffDetail:
     """The advisor takes a waiting conversation; the user is told; commit."""
-    now = live.clock()
     handoff = await service.claim(
         db_session=db_session, handoff_id=handoff_id, advisor=advisor, now=now
     )
@@ -184,12 +174,17 @@ async def claim(
         db_session=db_session, conversation=conversation, utterances=[wording.advisor_joined()]
     )
     await db_session.commit()
-    live.notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
+    notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
     return await service.detail(db_session=db_session, handoff=handoff, now=now)
 
 
 async def send_as_advisor(
-    *, db_session: AsyncSession, live: LiveChat, handoff_id: int, advisor: User, text: str
+    *,
+    db_session: AsyncSession,
+    notifier: Notifier,
+    handoff_id: int,
+    advisor: User,
+    text: str,
 ) -> Message:
     """Store the advisor's message, then deliver it to the user; commit."""
     handoff = await service.get_or_raise(db_session=db_session, handoff_id=handoff_id)
@@ -199,30 +194,34 @@ async def send_as_advisor(
     )
     db_session.add(message)
     await db_session.commit()
-    live.notifier.publish(conversation_topic(handoff.conversation_id))
+    notifier.publish(conversation_topic(handoff.conversation_id))
     return message
 
 
 async def close(
     *,
     db_session: AsyncSession,
-    live: LiveChat,
+    rasa: RasaClient,
+    notifier: Notifier,
+    now: datetime,
     handoff_id: int,
     advisor: User,
     outcome: HandoffOutcome,
     note: str,
 ) -> HandoffDetail:
     """The advisor ends the chat: the bot takes the conversation back and asks for a rating."""
-    now = live.clock()
     handoff = await service.get_or_raise(db_session=db_session, handoff_id=handoff_id)
     service.ensure_owner(handoff=handoff, advisor=advisor)
     conversation = await service.end(
         db_session=db_session, handoff=handoff, outcome=outcome, note=note, now=now
     )
     await db_session.commit()
-    live.notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
+    notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
     answer = await resume_bot(
-        db_session=db_session, live=live, conversation=conversation, sent=CHAT_CLOSED_PAYLOAD
+        db_session=db_session,
+        rasa=rasa,
+        conversation=conversation,
+        sent=payload(INTENT_HANDOFF_CLOSED),
     )
     if not answer:
         await conversations.add_bot_messages(
@@ -231,12 +230,17 @@ async def close(
             utterances=[wording.chat_closed_fallback()],
         )
     await db_session.commit()
-    live.notifier.publish(conversation_topic(conversation.id))
+    notifier.publish(conversation_topic(conversation.id))
     return await service.detail(db_session=db_session, handoff=handoff, now=now)
 
 
 async def end_conversation(
-    *, db_session: AsyncSession, live: LiveChat, conversation: Conversation
+    *,
+    db_session: AsyncSession,
+    rasa: RasaClient,
+    notifier: Notifier,
+    now: datetime,
+    conversation: Conversation,
 ) -> None:
     """The user ends the conversation: an open handoff is cancelled; commit."""
     handoff = await service.open_for(db_session=db_session, conversation_id=conversation.id)
@@ -246,9 +250,9 @@ async def end_conversation(
             handoff=handoff,
             outcome=HandoffOutcome.CANCELLED,
             note="Conversation terminée par l'usager.",
-            now=live.clock(),
+            now=now,
         )
-        await resume_bot(db_session=db_session, live=live, conversation=conversation, sent=None)
+        await resume_bot(db_session=db_session, rasa=rasa, conversation=conversation, sent=None)
     conversation.status = ConversationStatus.CLOSED
     await db_session.commit()
-    live.notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))
+    notifier.publish(QUEUE_TOPIC, conversation_topic(conversation.id))

@@ -1,16 +1,14 @@
 """LiveChat opening hours: working days and hours in a time zone, minus public holidays."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from api.core.config import Settings
-
-Clock = Callable[[], datetime]
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = (
@@ -29,11 +27,6 @@ MONTHS = (
 )
 # How far ahead next_opening() looks before it gives up (a schedule with no open day).
 SEARCH_DAYS = 400
-
-
-def system_clock() -> datetime:
-    """The current time, timezone-aware."""
-    return datetime.now(UTC)
 
 
 @lru_cache(maxsize=8)

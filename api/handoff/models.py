@@ -74,7 +74,11 @@ class Handoff(Base):
     # Left outside opening hours: the user left a message that an advisor answers later.
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    requested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=utcnow,
+        index=True,  # the statistics' periods
+    )
     advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

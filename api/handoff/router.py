@@ -1,21 +1,14 @@
-"""LiveChat endpoints: availability for the widget, the queue and chat for advisors, sockets."""
+"""LiveChat endpoints: availability for the widget; the queue, chat and socket for advisors."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, WebSocket
+from fastapi import APIRouter, WebSocket
 from fastapi.exceptions import RequestValidationError
 
+from api.auth.deps import CurrentAdvisor
 from api.conversations.schemas import MessageRead
+from api.core.deps import ClockDep, IdPath, NotifierDep, RasaDep, SessionDep, SettingsDep
 from api.core.text import text_length_errors
-from api.deps import (
-    ConversationIdPath,
-    CurrentAdvisor,
-    IdPath,
-    LiveChatDep,
-    SessionDep,
-    SettingsDep,
-)
-from api.handoff import flows, live, service
+from api.handoff import flows, service, socket
+from api.handoff.deps import HoursDep
 from api.handoff.models import HandoffOutcome
 from api.handoff.schemas import (
     OUTCOME_LABELS,
@@ -29,7 +22,7 @@ from api.handoff.schemas import (
 )
 
 router = APIRouter(tags=["livechat"])
-console_router = APIRouter(prefix="/api/v1/console", tags=["advisor console"])
+console_router = APIRouter(prefix="/console", tags=["advisor console"])
 
 STAFF_ERRORS: dict[int | str, dict[str, str]] = {
     401: {"description": "Missing, wrong or expired token."},
@@ -38,53 +31,40 @@ STAFF_ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-@router.get("/api/v1/handoff/availability", response_model=AvailabilityRead)
-async def availability(live_chat: LiveChatDep) -> AvailabilityRead:
+@router.get("/handoff/availability", response_model=AvailabilityRead)
+async def availability(hours: HoursDep, clock: ClockDep) -> AvailabilityRead:
     """Whether LiveChat advisors answer now, their schedule, and when they are back."""
-    return live_chat.availability()
-
-
-@router.websocket("/api/v1/conversations/{conversation_id}/ws")
-async def conversation_socket(
-    websocket: WebSocket,
-    conversation_id: ConversationIdPath,
-    after: Annotated[int, Query(ge=0)] = 0,
-) -> None:
-    """The widget's live channel: bot and advisor messages after `after`, status changes."""
-    await live.widget_socket(
-        websocket=websocket,
-        conversation_id=conversation_id,
-        after=after,
-        sessions=websocket.app.state.session_factory,
-        live=websocket.app.state.livechat,
-    )
+    return service.availability(hours=hours, now=clock())
 
 
 @console_router.websocket("/ws")
 async def console_socket(websocket: WebSocket) -> None:
     """The console's live channel: send {"type": "auth", "token"} first, then watch/message."""
-    await live.console_socket(
+    state = websocket.app.state
+    await socket.console_socket(
         websocket=websocket,
-        sessions=websocket.app.state.session_factory,
-        live=websocket.app.state.livechat,
+        sessions=state.session_factory,
+        settings=state.settings,
+        notifier=state.notifier,
+        clock=state.clock,
     )
 
 
 @console_router.get("/queue", response_model=list[QueueEntryRead], responses=STAFF_ERRORS)
 async def get_queue(
-    advisor: CurrentAdvisor, db_session: SessionDep, live_chat: LiveChatDep
+    advisor: CurrentAdvisor, db_session: SessionDep, clock: ClockDep
 ) -> list[QueueEntryRead]:
     """The conversations waiting for an advisor or with one, oldest first."""
-    return await service.queue(db_session=db_session, now=live_chat.clock())
+    return await service.queue(db_session=db_session, now=clock())
 
 
 @console_router.get("/handoffs/{handoff_id}", response_model=HandoffDetail, responses=STAFF_ERRORS)
 async def get_handoff(
-    handoff_id: IdPath, advisor: CurrentAdvisor, db_session: SessionDep, live_chat: LiveChatDep
+    handoff_id: IdPath, advisor: CurrentAdvisor, db_session: SessionDep, clock: ClockDep
 ) -> HandoffDetail:
     """A handoff with its context (domain, entries tried, error, feedback) and transcript."""
     handoff = await service.get_or_raise(db_session=db_session, handoff_id=handoff_id)
-    return await service.detail(db_session=db_session, handoff=handoff, now=live_chat.clock())
+    return await service.detail(db_session=db_session, handoff=handoff, now=clock())
 
 
 @console_router.post(
@@ -96,11 +76,19 @@ async def get_handoff(
     },
 )
 async def claim_handoff(
-    handoff_id: IdPath, advisor: CurrentAdvisor, db_session: SessionDep, live_chat: LiveChatDep
+    handoff_id: IdPath,
+    advisor: CurrentAdvisor,
+    db_session: SessionDep,
+    notifier: NotifierDep,
+    clock: ClockDep,
 ) -> HandoffDetail:
     """Take a waiting conversation (of two advisors claiming at once, exactly one wins)."""
     return await flows.claim(
-        db_session=db_session, live=live_chat, handoff_id=handoff_id, advisor=advisor
+        db_session=db_session,
+        notifier=notifier,
+        now=clock(),
+        handoff_id=handoff_id,
+        advisor=advisor,
     )
 
 
@@ -115,7 +103,7 @@ async def post_advisor_message(
     body: AgentMessageCreate,
     advisor: CurrentAdvisor,
     db_session: SessionDep,
-    live_chat: LiveChatDep,
+    notifier: NotifierDep,
     settings: SettingsDep,
 ) -> MessageRead:
     """Write to the user (stored, then delivered to their widget)."""
@@ -123,7 +111,7 @@ async def post_advisor_message(
         raise RequestValidationError(errors)
     message = await flows.send_as_advisor(
         db_session=db_session,
-        live=live_chat,
+        notifier=notifier,
         handoff_id=handoff_id,
         advisor=advisor,
         text=body.text,
@@ -141,12 +129,16 @@ async def close_handoff(
     body: CloseRequest,
     advisor: CurrentAdvisor,
     db_session: SessionDep,
-    live_chat: LiveChatDep,
+    rasa: RasaDep,
+    notifier: NotifierDep,
+    clock: ClockDep,
 ) -> HandoffDetail:
     """End the chat with an outcome: the bot takes the conversation back and asks for stars."""
     return await flows.close(
         db_session=db_session,
-        live=live_chat,
+        rasa=rasa,
+        notifier=notifier,
+        now=clock(),
         handoff_id=handoff_id,
         advisor=advisor,
         outcome=HandoffOutcome(body.outcome),

@@ -3,21 +3,30 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from api.conversations.schemas import MessageRead
 from api.core.text import UserText
 from api.handoff.models import HandoffOutcome, HandoffStatus
+from knowledge_base.vocabulary import HANDOFF_CATEGORIES
 
-# LiveChat categories, as ClaudIA proposes them; the action server offers the same ids.
-CATEGORIES: dict[str, str] = {
-    "support_chorus": "Support outil Chorus",
-    "support_chorus_formulaires": "Support outil Chorus Formulaires",
-    "support_chorus_pro": "Support outil Chorus Pro",
-    "question_metier": "Question métier (facture, mémoire, dossier)",
-}
-Category = Literal[
-    "support_chorus", "support_chorus_formulaires", "support_chorus_pro", "question_metier"
+CATEGORIES = HANDOFF_CATEGORIES
+
+
+def _known_category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise PydanticCustomError(
+            "category_unknown",
+            "unknown category; expected one of {expected}",
+            {"expected": ", ".join(CATEGORIES)},
+        )
+    return value
+
+
+# A LiveChat category id (knowledge_base/vocabulary.py: the action server offers the same).
+Category = Annotated[
+    str, AfterValidator(_known_category), Field(json_schema_extra={"enum": list(CATEGORIES)})
 ]
 MAX_NOTE_LENGTH = 2000
 
@@ -37,6 +46,20 @@ class HandoffRequest(BaseModel):
     category: Category
     leave_message: bool = False
     context: dict[str, Any] = Field(default_factory=dict)
+
+
+class HandoffState(BaseModel):
+    """The user's view of their place in the LiveChat queue."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: HandoffStatus
+    category: str
+    offline: bool = Field(description="Left outside opening hours: an advisor answers later.")
+    position: int | None = Field(
+        default=None, description="1 for the next conversation an advisor takes; null once taken."
+    )
 
 
 class AvailabilityRead(BaseModel):

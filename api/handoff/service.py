@@ -20,17 +20,19 @@ from api.conversations.models import (
     Message,
     Sender,
 )
-from api.conversations.schemas import HandoffState, MessageRead
+from api.conversations.schemas import MessageRead
 from api.core.db import as_utc
 from api.core.errors import ConflictError, NotFoundError
+from api.handoff.hours import OpeningHours, describe_instant
 from api.handoff.models import Handoff, HandoffOutcome, HandoffStatus
 from api.handoff.schemas import (
     CATEGORIES,
+    AvailabilityRead,
     CannedResponse,
     HandoffDetail,
+    HandoffState,
     QueueEntryRead,
 )
-from api.review.models import UnansweredMessage
 
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
 
@@ -253,10 +255,8 @@ async def context_of(*, db_session: AsyncSession, handoff: Handoff) -> dict[str,
     feedback = await db_session.scalars(
         select(Feedback).where(Feedback.conversation_id == conversation_id).order_by(Feedback.id)
     )
-    unanswered = await db_session.scalars(
-        select(UnansweredMessage)
-        .where(UnansweredMessage.conversation_id == conversation_id)
-        .order_by(UnansweredMessage.id)
+    unanswered = await conversations.unanswered_in(
+        db_session=db_session, conversation_id=conversation_id
     )
     return {
         **handoff.context,
@@ -279,12 +279,9 @@ async def detail(*, db_session: AsyncSession, handoff: Handoff, now: datetime) -
     conversation = await db_session.get(Conversation, handoff.conversation_id)
     assert conversation is not None
     advisor = await db_session.get(User, handoff.advisor_id) if handoff.advisor_id else None
-    messages = await db_session.scalars(
-        select(Message)
-        .where(Message.conversation_id == handoff.conversation_id)
-        .order_by(Message.id)
+    transcript = await conversations.transcript(
+        db_session=db_session, conversation_id=handoff.conversation_id
     )
-    transcript = list(messages)
     last_text = next((m.text for m in reversed(transcript) if m.sender is Sender.USER), None)
     entry = _entry(
         handoff,
@@ -302,22 +299,6 @@ async def detail(*, db_session: AsyncSession, handoff: Handoff, now: datetime) -
         outcome_note=handoff.outcome_note,
         messages=[MessageRead.model_validate(m) for m in transcript],
     )
-
-
-async def messages_after(
-    *, db_session: AsyncSession, conversation_id: str, after: int, senders: Sequence[Sender]
-) -> list[Message]:
-    """The conversation's messages from these senders with an id above `after`, in order."""
-    query = (
-        select(Message)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.id > after,
-            Message.sender.in_(senders),
-        )
-        .order_by(Message.id)
-    )
-    return list(await db_session.scalars(query))
 
 
 @lru_cache(maxsize=4)
@@ -341,3 +322,15 @@ async def state(*, db_session: AsyncSession, conversation_id: str) -> HandoffSta
     read = HandoffState.model_validate(handoff)
     read.position = await position(db_session=db_session, handoff=handoff)
     return read
+
+
+def availability(*, hours: OpeningHours, now: datetime) -> AvailabilityRead:
+    """Whether advisors answer now, and when they are back."""
+    is_open = hours.is_open(now)
+    back = None if is_open else hours.next_opening(now)
+    return AvailabilityRead(
+        open=is_open,
+        schedule=hours.describe(),
+        next_opening=back,
+        next_opening_text=describe_instant(back, now=now, zone=hours.zone) if back else None,
+    )

@@ -1,9 +1,18 @@
 """What the assistant tells the user about advisors, in French."""
 
+import json
+
 from api.conversations.service import BotUtterance
 from api.handoff.schemas import CATEGORIES
+from knowledge_base.vocabulary import (
+    INTENT_CANCEL_HANDOFF,
+    INTENT_DENY,
+    INTENT_LEAVE_MESSAGE,
+    INTENT_REQUEST_FSD,
+    payload,
+)
 
-CANCEL_PAYLOAD = "/cancel_handoff"
+CANCEL_PAYLOAD = payload(INTENT_CANCEL_HANDOFF)
 CANCEL_BUTTON = {"title": "Quitter la file d'attente", "payload": CANCEL_PAYLOAD}
 
 
@@ -44,10 +53,10 @@ def away(*, category: str, schedule: str, back: str | None) -> BotUtterance:
         buttons=[
             {
                 "title": "Laisser un message",
-                "payload": f'/leave_message{{"category": "{category}"}}',
+                "payload": payload(INTENT_LEAVE_MESSAGE) + json.dumps({"category": category}),
             },
-            {"title": "Ouvrir une fiche (FSD)", "payload": "/request_fsd"},
-            {"title": "Non merci", "payload": "/deny"},
+            {"title": "Ouvrir une fiche (FSD)", "payload": payload(INTENT_REQUEST_FSD)},
+            {"title": "Non merci", "payload": payload(INTENT_DENY)},
         ],
     )
 

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from api.core.deps import SessionDep, SettingsDep
 from api.core.rasa import probe
-from api.deps import SessionDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
@@ -30,7 +30,7 @@ async def _check_database(db_session: SessionDep) -> str | None:
 
 
 @router.get(
-    "/api/v1/health",
+    "/health",
     response_model=HealthRead,
     responses={503: {"model": HealthRead, "description": "A part does not answer."}},
 )

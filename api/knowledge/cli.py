@@ -22,9 +22,11 @@ from knowledge_base.taxonomy import load_domains
 DEFAULTS: dict[str, Any] = {
     "error_messages": [],
     "reformulations": [],
+    "keywords": [],
     "buttons": [],
     "follow_up": None,
     "proposes_fsd": False,
+    "overview": False,
     "kind": "knowledge",
     "incident": None,
 }
@@ -38,6 +40,7 @@ async def load() -> service.SyncReport:
     engine = create_engine(settings.database_url)
     async with create_session_factory(engine)() as session:
         report = await service.sync_from_yaml(db_session=session, entries=entries)
+        await session.commit()
     await engine.dispose()
     return report
 

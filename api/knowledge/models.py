@@ -19,9 +19,12 @@ class KnowledgeEntry(Base):
     domain: Mapped[str] = mapped_column(String(50), index=True)
     title: Mapped[str] = mapped_column(String(200))
     answer: Mapped[str] = mapped_column(Text)
+    # Words or acronyms users type for this entry that its title and answer lack (retrieval).
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     follow_up: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     proposes_fsd: Mapped[bool] = mapped_column(Boolean, default=False)
+    overview: Mapped[bool] = mapped_column(Boolean, default=False)
     kind: Mapped[str] = mapped_column(String(20), default="knowledge")
     incident: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -63,3 +66,22 @@ class KnowledgeRevision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KnowledgeEntryVersion(Base):
+    """An entry's content after a change (whole snapshot), with who made the change and how:
+    the editor's history, diffs and restore read these."""
+
+    __tablename__ = "knowledge_entry_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(
+        ForeignKey("knowledge_entries.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    # create, update, retire, reactivate, restore, teach, untaught, yaml, import
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(64))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

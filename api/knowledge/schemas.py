@@ -10,6 +10,9 @@ from knowledge_base.schema import Application, Button, FollowUp, Incident, Kind
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+DomainId = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,50}$")]
+IntentName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,60}$")]
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
 class DomainRead(BaseModel):
@@ -47,6 +50,57 @@ class MatchResponse(BaseModel):
     candidates: list[MatchRead]
 
 
+class SearchRequest(BaseModel):
+    """A question typed by a user, and the domain the NLU thinks it is about (a prior)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"text": "comment ajouter un tiers dans un EJ ?", "domain": "ej"},
+                {
+                    "text": "mot de passe chorus pro oublié",
+                    "intent": "connexion",
+                    "intent_confidence": 0.93,
+                },
+            ]
+        },
+    )
+
+    text: UserText
+    domain: DomainId | None = Field(
+        default=None, description="Favour this domain's entries (the NLU's guess)."
+    )
+    intent: IntentName | None = Field(
+        default=None, description="The NLU's intent for the text: evidence for the confidence."
+    )
+    intent_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class SearchHit(BaseModel):
+    """An entry found for a question; `score` is 0-100."""
+
+    entry_id: str
+    title: str
+    domain: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    """`answer` only when the assistant is confident; otherwise up to three `suggestions`."""
+
+    answer: SearchHit | None
+    suggestions: list[SearchHit]
+    confidence: float = Field(
+        description="The probability (0-1) that the best entry answers the question."
+    )
+    lacks_detail: bool = Field(
+        default=False,
+        description="The question asks a precise detail the best entry says the knowledge base "
+        "lacks: it is the first suggestion rather than the answer.",
+    )
+
+
 class EntryWrite(BaseModel):
     """The editable content of an entry."""
 
@@ -57,12 +111,18 @@ class EntryWrite(BaseModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     error_messages: list[Line] = Field(default_factory=list, max_length=50)
     reformulations: list[Line] = Field(default_factory=list, max_length=200)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=30)
     answer: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
     ]
     buttons: list[Button] = Field(default_factory=list, max_length=10)
     follow_up: FollowUp | None = None
     proposes_fsd: bool = False
+    overview: bool = Field(
+        default=False,
+        description="A whole topic without its procedures: answered directly only for "
+        "questions about the topic as a whole.",
+    )
     kind: Kind = Kind.KNOWLEDGE
     incident: Incident | None = None
 
@@ -91,10 +151,12 @@ class EntryRead(BaseModel):
     title: str
     error_messages: list[str]
     reformulations: list[str]
+    keywords: list[str]
     answer: str
     buttons: list[dict[str, str]]
     follow_up: dict[str, Any] | None
     proposes_fsd: bool
+    overview: bool
     kind: str
     incident: dict[str, Any] | None
     version: int
@@ -102,3 +164,26 @@ class EntryRead(BaseModel):
     source: str
     created_at: datetime
     updated_at: datetime
+
+
+class FieldChange(BaseModel):
+    """How one field of an entry changed between two versions."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+    added: list[Any] = Field(default_factory=list, description="For lists: items added.")
+    removed: list[Any] = Field(default_factory=list, description="For lists: items removed.")
+
+
+class EntryVersionRead(BaseModel):
+    """A version of an entry: who, when, how, its content and what changed."""
+
+    id: int
+    version: int
+    action: str
+    actor: str
+    retired: bool
+    created_at: datetime
+    snapshot: dict[str, Any]
+    changes: list[FieldChange]

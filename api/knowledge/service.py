@@ -1,4 +1,5 @@
-"""Knowledge entries in the database: YAML sync, admin changes, export, and the matcher index."""
+"""Knowledge entries in the database: YAML sync, admin changes, export, and the index that
+matches pasted errors and retrieves the entries answering questions."""
 
 import asyncio
 from collections.abc import Sequence
@@ -9,12 +10,31 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from api.audit import service as audit
 from api.core.errors import AppError, ConflictError, NotFoundError
-from api.knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeText
-from api.knowledge.schemas import EntryCreate, EntryRead, EntryWrite, MatchRead, MatchResponse
+from api.knowledge.models import (
+    KnowledgeEntry,
+    KnowledgeEntryVersion,
+    KnowledgeRevision,
+    KnowledgeText,
+)
+from api.knowledge.schemas import (
+    EntryCreate,
+    EntryRead,
+    EntryVersionRead,
+    EntryWrite,
+    FieldChange,
+    MatchRead,
+    MatchResponse,
+    SearchHit,
+    SearchResponse,
+)
 from knowledge_base.matcher import Document, Matcher, Scored
+from knowledge_base.retrieval import Document as RetrievalDocument
+from knowledge_base.retrieval import Hit, Nlu, Retriever
 from knowledge_base.schema import Entry
 from knowledge_base.taxonomy import Domain
+from knowledge_base.vocabulary import INTENT_DOMAINS
 
 
 class InvalidEntryError(AppError):
@@ -53,10 +73,12 @@ def _fields(entry: Entry | EntryWrite) -> dict[str, Any]:
         "application": str(entry.application),
         "domain": entry.domain,
         "title": entry.title,
+        "keywords": list(entry.keywords),
         "answer": entry.answer,
         "buttons": [b.model_dump() for b in entry.buttons],
         "follow_up": entry.follow_up.model_dump(mode="json") if entry.follow_up else None,
         "proposes_fsd": entry.proposes_fsd,
+        "overview": entry.overview,
         "kind": str(entry.kind),
         "incident": entry.incident.model_dump(mode="json") if entry.incident else None,
     }
@@ -103,6 +125,9 @@ async def _entries_query(
     return list(await db_session.scalars(query))
 
 
+YAML_ACTOR = "yaml"  # the author of changes loaded from knowledge_base/entries/
+
+
 @dataclass
 class SyncReport:
     """What a YAML sync changed."""
@@ -144,7 +169,10 @@ async def sync_from_yaml(*, db_session: AsyncSession, entries: Sequence[Entry]) 
             report.retired.append(row.id)
     if report.created or report.updated or report.retired:
         await bump_revision(db_session=db_session)
-    await db_session.commit()
+    await db_session.flush()
+    touched = sorted({*report.created, *report.updated, *report.retired})
+    for row in await _entries_query(db_session=db_session, ids=touched):
+        await record_version(db_session=db_session, row=row, action="yaml", actor=YAML_ACTOR)
     return report
 
 
@@ -157,10 +185,12 @@ def to_read(row: KnowledgeEntry) -> EntryRead:
         title=row.title,
         error_messages=[t.text for t in row.texts if t.is_error_message],
         reformulations=[t.text for t in row.texts if not t.is_error_message],
+        keywords=row.keywords or [],
         answer=row.answer,
         buttons=row.buttons or [],
         follow_up=row.follow_up,
         proposes_fsd=row.proposes_fsd,
+        overview=row.overview,
         kind=row.kind,
         incident=row.incident,
         version=row.version,
@@ -181,16 +211,48 @@ def to_entry(row: KnowledgeEntry) -> Entry:
             "title",
             "error_messages",
             "reformulations",
+            "keywords",
             "answer",
             "buttons",
             "follow_up",
             "proposes_fsd",
+            "overview",
             "kind",
             "incident",
             "version",
         }
     )
     return Entry.model_validate(data)
+
+
+def snapshot(row: KnowledgeEntry) -> dict[str, Any]:
+    """The entry's editable content, as the editor writes it back (EntryWrite's fields)."""
+    return to_read(row).model_dump(mode="json", include=set(EntryWrite.model_fields))
+
+
+async def record_version(
+    *, db_session: AsyncSession, row: KnowledgeEntry, action: str, actor: str
+) -> KnowledgeEntryVersion:
+    """Keep the entry's content after a change, for its history."""
+    version = KnowledgeEntryVersion(
+        entry_id=row.id,
+        version=row.version,
+        action=action,
+        actor=actor,
+        retired=row.retired,
+        snapshot=snapshot(row),
+    )
+    db_session.add(version)
+    await db_session.flush()
+    if actor != YAML_ACTOR:
+        await audit.record(
+            db_session=db_session,
+            actor=actor,
+            action=f"knowledge.{action}",
+            target=f"entry:{row.id}",
+            detail={"entry_id": row.id, "version": row.version, "title": row.title},
+        )
+    return version
 
 
 async def get_entry_or_raise(
@@ -262,7 +324,7 @@ async def _check_references(
 
 
 async def create_entry(
-    *, db_session: AsyncSession, data: EntryCreate, domains: Sequence[Domain]
+    *, db_session: AsyncSession, data: EntryCreate, domains: Sequence[Domain], actor: str
 ) -> KnowledgeEntry:
     """Create an entry from the admin API."""
     if await db_session.get(KnowledgeEntry, data.id) is not None:
@@ -275,12 +337,19 @@ async def create_entry(
     db_session.add(row)
     _replace_texts(row, _texts(data), source="admin")
     await bump_revision(db_session=db_session)
-    await db_session.commit()
-    return await get_entry_or_raise(db_session=db_session, entry_id=data.id)
+    await db_session.flush()
+    await record_version(db_session=db_session, row=row, action="create", actor=actor)
+    return row
 
 
 async def update_entry(
-    *, db_session: AsyncSession, entry_id: str, data: EntryWrite, domains: Sequence[Domain]
+    *,
+    db_session: AsyncSession,
+    entry_id: str,
+    data: EntryWrite,
+    domains: Sequence[Domain],
+    actor: str,
+    action: str = "update",
 ) -> KnowledgeEntry:
     """Replace an entry's content; its version goes up by one."""
     row = await get_entry_or_raise(db_session=db_session, entry_id=entry_id)
@@ -290,21 +359,73 @@ async def update_entry(
     _replace_texts(row, _texts(data), source="admin", replace_all=True)
     row.version += 1
     await bump_revision(db_session=db_session)
-    await db_session.commit()
-    return await get_entry_or_raise(db_session=db_session, entry_id=entry_id)
+    await db_session.flush()
+    await record_version(db_session=db_session, row=row, action=action, actor=actor)
+    return row
 
 
-async def retire_entry(*, db_session: AsyncSession, entry_id: str) -> KnowledgeEntry:
+async def retire_entry(*, db_session: AsyncSession, entry_id: str, actor: str) -> KnowledgeEntry:
     """Withdraw an entry: it no longer matches nor answers, but stays for history."""
     row = await get_entry_or_raise(db_session=db_session, entry_id=entry_id)
     row.retired = True
     await bump_revision(db_session=db_session)
-    await db_session.commit()
+    await db_session.flush()
+    await record_version(db_session=db_session, row=row, action="retire", actor=actor)
     return row
 
 
+async def reactivate_entry(
+    *, db_session: AsyncSession, entry_id: str, actor: str
+) -> KnowledgeEntry:
+    """Put a retired entry back: it matches and answers again."""
+    row = await get_entry_or_raise(db_session=db_session, entry_id=entry_id, include_retired=True)
+    if not row.retired:
+        raise ConflictError(f"entry {entry_id!r} is not retired", "Cette fiche est déjà active.")
+    row.retired = False
+    await bump_revision(db_session=db_session)
+    await db_session.flush()
+    await record_version(db_session=db_session, row=row, action="reactivate", actor=actor)
+    return row
+
+
+async def history(*, db_session: AsyncSession, entry_id: str) -> list[KnowledgeEntryVersion]:
+    """The entry's versions, oldest first (NotFoundError if no such entry)."""
+    await get_entry_or_raise(db_session=db_session, entry_id=entry_id, include_retired=True)
+    rows = await db_session.scalars(
+        select(KnowledgeEntryVersion)
+        .where(KnowledgeEntryVersion.entry_id == entry_id)
+        .order_by(KnowledgeEntryVersion.id)
+    )
+    return list(rows)
+
+
+async def restore_version(
+    *,
+    db_session: AsyncSession,
+    entry_id: str,
+    version_id: int,
+    domains: Sequence[Domain],
+    actor: str,
+) -> KnowledgeEntry:
+    """Make an older version's content current again (as a new version)."""
+    old = await db_session.get(KnowledgeEntryVersion, version_id)
+    if old is None or old.entry_id != entry_id:
+        raise NotFoundError(
+            f"entry {entry_id!r} has no version record {version_id}",
+            "Cette version de la fiche n'existe pas.",
+        )
+    return await update_entry(
+        db_session=db_session,
+        entry_id=entry_id,
+        data=EntryWrite.model_validate(old.snapshot),
+        domains=domains,
+        actor=actor,
+        action="restore",
+    )
+
+
 async def add_reformulation(
-    *, db_session: AsyncSession, entry_id: str, text: str, is_error_message: bool
+    *, db_session: AsyncSession, entry_id: str, text: str, is_error_message: bool, actor: str
 ) -> KnowledgeEntry:
     """Add a text that identifies the entry; it matches from the next request on."""
     row = await get_entry_or_raise(db_session=db_session, entry_id=entry_id)
@@ -314,37 +435,63 @@ async def add_reformulation(
         )
     row.texts.append(KnowledgeText(text=text, is_error_message=is_error_message, source="admin"))
     await bump_revision(db_session=db_session)
-    await db_session.commit()
-    return await get_entry_or_raise(db_session=db_session, entry_id=entry_id)
+    await db_session.flush()
+    await record_version(db_session=db_session, row=row, action="teach", actor=actor)
+    return row
 
 
-class MatcherIndex:
-    """The matcher of the active entries, rebuilt when the knowledge revision changes."""
+async def has_text(*, db_session: AsyncSession, entry_id: str, text: str) -> bool:
+    """Whether the active entry already has this text (raise NotFoundError if no such entry)."""
+    row = await get_entry_or_raise(db_session=db_session, entry_id=entry_id)
+    return any(t.text == text for t in row.texts)
+
+
+async def remove_text(*, db_session: AsyncSession, entry_id: str, text: str, actor: str) -> bool:
+    """Remove a reformulation or error message from an entry; False if it was no longer there."""
+    row = await db_session.get(
+        KnowledgeEntry, entry_id, options=[selectinload(KnowledgeEntry.texts)]
+    )
+    found = [t for t in row.texts if t.text == text] if row is not None else []
+    if row is None or not found:
+        return False
+    row.texts.remove(found[0])
+    await bump_revision(db_session=db_session)
+    await db_session.flush()
+    await record_version(db_session=db_session, row=row, action="untaught", actor=actor)
+    return True
+
+
+class KnowledgeIndex:
+    """The matcher (pasted errors) and the retriever (questions) of the active entries, rebuilt
+    when the knowledge revision moves: what staff teach answers the next message, in every
+    API process."""
 
     def __init__(self) -> None:
         self.revision = -1
         self.matcher = Matcher([])
+        self.retriever = Retriever([])
         self.entries: dict[str, tuple[str, str]] = {}  # id -> (title, domain)
         self._lock = asyncio.Lock()
 
-    async def current(self, *, db_session: AsyncSession) -> Matcher:
-        """Return a matcher reflecting the database's current knowledge."""
+    async def refresh(self, *, db_session: AsyncSession) -> None:
+        """Rebuild the index if the knowledge changed since it was built."""
         revision = await current_revision(db_session=db_session)
         if revision != self.revision:
             async with self._lock:
                 if revision != self.revision:
                     await self._rebuild(db_session=db_session, revision=revision)
-        return self.matcher
 
     async def _rebuild(self, *, db_session: AsyncSession, revision: int) -> None:
         rows = await list_entries(db_session=db_session)
-        documents = [Document(r.id, t.text, t.is_error_message) for r in rows for t in r.texts]
-        self.matcher = await asyncio.to_thread(Matcher, documents)
+        documents = [Document(r.id, t.text) for r in rows for t in r.texts if t.is_error_message]
+        self.matcher, self.retriever = await asyncio.to_thread(
+            lambda: (Matcher(documents), Retriever([_retrieval_document(r) for r in rows]))
+        )
         self.entries = {r.id: (r.title, r.domain) for r in rows}
         self.revision = revision
 
     def read(self, scored: Scored) -> MatchRead:
-        """Return the API view of a scored entry."""
+        """Return the API view of a matched entry."""
         title, domain = self.entries[scored.entry_id]
         return MatchRead(
             entry_id=scored.entry_id,
@@ -355,11 +502,104 @@ class MatcherIndex:
         )
 
 
-async def match(*, db_session: AsyncSession, index: MatcherIndex, text: str) -> MatchResponse:
-    """Match a text against the current knowledge."""
-    matcher = await index.current(db_session=db_session)
-    result = matcher.match(text)
+def _retrieval_document(row: KnowledgeEntry) -> RetrievalDocument:
+    return RetrievalDocument(
+        entry_id=row.id,
+        domain=row.domain,
+        title=row.title,
+        reformulations=tuple(t.text for t in row.texts if not t.is_error_message),
+        error_messages=tuple(t.text for t in row.texts if t.is_error_message),
+        keywords=tuple(row.keywords or ()),
+        answer=row.answer,
+        overview=row.overview,
+    )
+
+
+async def match(*, db_session: AsyncSession, index: KnowledgeIndex, text: str) -> MatchResponse:
+    """Match a pasted error message against the current knowledge."""
+    await index.refresh(db_session=db_session)
+    result = index.matcher.match(text)
     return MatchResponse(
         match=index.read(result.match) if result.match else None,
         candidates=[index.read(c) for c in result.candidates],
     )
+
+
+def nlu_evidence(*, intent: str | None, confidence: float, domains: Sequence[Domain]) -> Nlu | None:
+    """What the NLU said of a question, with the domain its intent is about."""
+    if intent is None:
+        return None
+    domain = intent if intent in {d.id for d in domains} else INTENT_DOMAINS.get(intent)
+    return Nlu(intent=intent, confidence=confidence, domain=domain)
+
+
+def _hit(hit: Hit) -> SearchHit:
+    return SearchHit(entry_id=hit.entry_id, title=hit.title, domain=hit.domain, score=hit.score)
+
+
+async def search(
+    *,
+    db_session: AsyncSession,
+    index: KnowledgeIndex,
+    text: str,
+    domain: str | None,
+    nlu: Nlu | None = None,
+) -> SearchResponse:
+    """The entry that answers a question, or suggestions, from the current knowledge."""
+    await index.refresh(db_session=db_session)
+    result = index.retriever.search(text, domain=domain, nlu=nlu)
+    return SearchResponse(
+        answer=_hit(result.answer) if result.answer else None,
+        suggestions=[_hit(h) for h in result.suggestions],
+        confidence=round(result.confidence, 3),
+        lacks_detail=result.lacks_detail,
+    )
+
+
+async def rank(
+    *, db_session: AsyncSession, index: KnowledgeIndex, text: str, limit: int
+) -> list[SearchHit]:
+    """The entries the retrieval ranks first for a text, whatever its confidence."""
+    await index.refresh(db_session=db_session)
+    return [_hit(h) for h in index.retriever.rank(text, limit=limit).hits]
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    """Field by field, what differs between two snapshots (lists as items added and removed)."""
+    changes = []
+    for name in after:
+        old, new = before.get(name), after[name]
+        if old == new:
+            continue
+        if isinstance(old, list) and isinstance(new, list):
+            changes.append(
+                FieldChange(
+                    field=name,
+                    added=[x for x in new if x not in old],
+                    removed=[x for x in old if x not in new],
+                )
+            )
+        else:
+            changes.append(FieldChange(field=name, before=old, after=new))
+    return changes
+
+
+def with_changes(versions: Sequence[KnowledgeEntryVersion]) -> list[EntryVersionRead]:
+    """The versions, newest first, each with its changes from the previous one."""
+    read = []
+    previous: dict[str, Any] = {}
+    for v in versions:
+        read.append(
+            EntryVersionRead(
+                id=v.id,
+                version=v.version,
+                action=v.action,
+                actor=v.actor,
+                retired=v.retired,
+                created_at=v.created_at,
+                snapshot=v.snapshot,
+                changes=_changes(previous, v.snapshot),
+            )
+        )
+        previous = v.snapshot
+    return read[::-1]

@@ -3,13 +3,13 @@
 from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 
+from api.core.deps import RasaDep, SessionDep, SettingsDep
 from api.core.text import text_length_errors
-from api.deps import RasaDep, SessionDep, SettingsDep
-from api.knowledge.router import DomainsDep, IndexDep
+from api.knowledge.deps import DomainsDep, IndexDep
 from api.nlu import service
 from api.nlu.schemas import ParseRead, ParseRequest
 
-router = APIRouter(prefix="/api/v1/nlu", tags=["nlu"])
+router = APIRouter(prefix="/nlu", tags=["nlu"])
 
 
 @router.post(

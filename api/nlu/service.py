@@ -6,11 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.rasa import RasaClient
 from api.knowledge import service as knowledge_service
-from api.knowledge.service import MatcherIndex
+from api.knowledge.service import KnowledgeIndex
 from api.nlu.schemas import ParseRead
+from knowledge_base.vocabulary import INTENT_DOMAINS
 
-# Intents about a domain that are not the domain's own intent.
-INTENT_DOMAINS: dict[str, str] = {"request_fsd": "fsd", "fsd_status": "fsd"}
 # Intents whose domain only the knowledge base can tell: a pasted error, a text not understood.
 MATCHED_INTENTS = frozenset({"paste_error", "nlu_fallback"})
 
@@ -24,7 +23,9 @@ def intent_domain(*, intent: str | None, domain_ids: Collection[str]) -> str | N
     return INTENT_DOMAINS.get(intent)
 
 
-async def matched_domain(*, db_session: AsyncSession, index: MatcherIndex, text: str) -> str | None:
+async def matched_domain(
+    *, db_session: AsyncSession, index: KnowledgeIndex, text: str
+) -> str | None:
     """Return the domain of the error message the text matches, when there is only one."""
     result = await knowledge_service.match(db_session=db_session, index=index, text=text)
     if result.match is not None:
@@ -37,7 +38,7 @@ async def parse(
     *,
     rasa: RasaClient,
     db_session: AsyncSession,
-    index: MatcherIndex,
+    index: KnowledgeIndex,
     domain_ids: Collection[str],
     text: str,
 ) -> ParseRead:

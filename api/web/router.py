@@ -8,16 +8,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SettingsDep
+from api.core.deps import SettingsDep
+from api.core.text import is_email
+from knowledge_base.vocabulary import APPLICATIONS
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
 
 
 _PROFILE_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
-
-
-_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,180}\.[A-Za-z]{2,20}$")
 
 
 def page_profile(
@@ -30,7 +29,7 @@ def page_profile(
     """The profile the page hands to the widget (data attributes); malformed values are dropped."""
     values = {"application": application, "role": role, "ministry-code": ministere}
     profile = {k: v for k, v in values.items() if v and _PROFILE_VALUE.match(v)}
-    if email and _EMAIL.match(email):
+    if email and is_email(email):
         profile["email"] = email
     return profile
 
@@ -65,4 +64,14 @@ async def console_page(request: Request) -> HTMLResponse:
     """Serve the LiveChat advisors' console (login, queue, chat)."""
     return TEMPLATES.TemplateResponse(
         request, "console.html", {"title": "Console des conseillers – Assistant Chorus"}
+    )
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_page(request: Request) -> HTMLResponse:
+    """Serve the review console (admins: inbox, teaching, audit log)."""
+    return TEMPLATES.TemplateResponse(
+        request,
+        "admin.html",
+        {"title": "Console de relecture – Assistant Chorus", "applications": APPLICATIONS},
     )

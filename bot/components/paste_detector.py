@@ -16,11 +16,20 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
+from knowledge_base.vocabulary import CHORUS_ERROR_PREFIXES, PASTE_LABELS, QUESTION_START_PATTERN
+
 PASTE_INTENT = "paste_error"
 
+
+def _alternatives(words: "tuple[str, ...]") -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+# Chorus's own prefix marks a paste by itself; a label ("Message :", "Erreur -", "Message n° 12 :")
+# only with a separator after it.
 _PREFIX = re.compile(
-    r"^\W*(erreur dans le systeme de gestion|erreur systeme|erreur\s*[:.-]"
-    r"|message\s*(n\W*\s*\w+\s*)?[:.-]|message d'?\s?erreur\s*[:.-]|error\s*[:.-])"
+    rf"^\W*(?:{_alternatives(CHORUS_ERROR_PREFIXES)}"
+    rf"|(?:{_alternatives(PASTE_LABELS)})\s*(?:n\W*\s*\w+\s*)?[:.-])"
 )
 _WORDING = (
     "n'existe pas",
@@ -52,10 +61,7 @@ _WORDING = (
 )
 _CODE = re.compile(r"\d{3,}|\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,})+\b|\b(?=[A-Z]*\d)[A-Z0-9]{3,}\b")
 _INTRODUCED = re.compile(r"(message|erreur|obtiens|affiche|j'ai)[^:\n]{0,60}[:\n]")
-_QUESTION_START = re.compile(
-    r"^(je|j'|comment|pourquoi|est-ce|est ce|qu|quel|quelle|quels|quelles|ou|quand|qui|"
-    r"peut|puis|pouvez|avez|a qui|mon|ma|mes)\b"
-)
+_QUESTION_START = re.compile(QUESTION_START_PATTERN)
 
 
 def _plain(text: str) -> str:
@@ -73,13 +79,14 @@ def paste_shape(text: str) -> str | None:
     if not text or text.startswith("/"):
         return None
     plain = _plain(text)
-    if _PREFIX.match(plain):
+    if _PREFIX.match(plain.replace("'", " ")):
         return "strong"
     if not any(w in plain for w in _WORDING):
         return None
     if _INTRODUCED.search(plain) or _CODE.search(text):
         return "strong"
-    return "weak" if "?" not in plain and not _QUESTION_START.match(plain) else None
+    spaced = re.sub(r"['-]", " ", plain)
+    return "weak" if "?" not in plain and not _QUESTION_START.match(spaced) else None
 
 
 def looks_like_paste(text: str) -> bool:

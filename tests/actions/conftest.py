@@ -83,7 +83,8 @@ def domain() -> Dict[str, Any]:
 
 @pytest.fixture
 def api_mock() -> Iterator[respx.MockRouter]:
-    """api/ as the actions see it, answering from DOMAINS."""
+    """api/ as the actions see it, answering from DOMAINS (read-only: any write is unmocked and
+    fails the test, since the action server never writes to api/)."""
     with respx.mock(base_url=API_URL, assert_all_called=False) as mock:
         mock.get("/api/v1/kb/domains", name="domains").respond(json=DOMAINS)
         for item in DOMAINS:
@@ -93,7 +94,9 @@ def api_mock() -> Iterator[respx.MockRouter]:
             status_code=404, json={"detail": "x", "message": "y"}
         )
         mock.get("/api/v1/kb/entries", name="entries").respond(json=[REPORT_ENTRY])
-        mock.post("/api/v1/review/unanswered").respond(status_code=201, json={})
+        mock.post("/api/v1/kb/search", name="search").respond(
+            json={"answer": None, "suggestions": [], "confidence": 0.1}
+        )
         yield mock
 
 
@@ -133,9 +136,14 @@ def tracker_with(
     entities: List[Dict[str, Any]] = (),  # type: ignore[assignment]
     events: List[Dict[str, Any]] = (),  # type: ignore[assignment]
     metadata: Optional[Dict[str, Any]] = None,
+    confidence: float = 1.0,
 ) -> Tracker:
     """A tracker whose latest message has this text, intent, entities, metadata and slots."""
-    latest = {"text": text, "intent": {"name": intent}, "entities": list(entities)}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": list(entities),
+    }
     if metadata is not None:
         latest["metadata"] = metadata
     return Tracker.from_dict(
@@ -150,11 +158,23 @@ def tracker_with(
     )
 
 
+def said(dispatcher: CollectingDispatcher) -> List[Optional[str]]:
+    """The responses the action uttered (custom data for api/ left out)."""
+    return [m["response"] for m in dispatcher.messages if not m.get("custom")]
+
+
+def reviews(dispatcher: CollectingDispatcher) -> List[Dict[str, str]]:
+    """The review requests the action sent back to api/ in its custom data."""
+    return [
+        m["custom"]["review"] for m in dispatcher.messages if "review" in (m.get("custom") or {})
+    ]
+
+
 def misunderstood_turn(text: str, count: float) -> List[Dict[str, Any]]:
     """Events of a previous user turn the bot counted as a misunderstanding, then this turn."""
     return [
         {"event": "user", "text": text},
-        {"event": "action", "name": "action_handle_fallback"},
+        {"event": "action", "name": "action_answer_question"},
         {"event": "slot", "name": "misunderstandings", "value": count},
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "now"},

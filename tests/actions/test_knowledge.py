@@ -10,13 +10,20 @@ from actions.knowledge import (
     ActionAnswerEntry,
     ActionAnswerOption,
     ActionConfirmError,
-    ActionHandleFallback,
     ActionListDomainErrors,
     ActionListIncidents,
     ActionMatchError,
     ActionRejectError,
 )
-from tests.actions.conftest import CANDIDATES, REPORT_ENTRY, misunderstood_turn, tracker_with
+from actions.questions import ActionAnswerQuestion
+from tests.actions.conftest import (
+    CANDIDATES,
+    REPORT_ENTRY,
+    misunderstood_turn,
+    reviews,
+    said,
+    tracker_with,
+)
 
 PASTE = "Poste de pièce 1508892764/00003 n'a pas encore été reporté dans exercice en cours"
 
@@ -72,11 +79,11 @@ async def test_no_candidate_is_said_logged_and_counted(
         domain,
     )
 
-    assert [m["response"] for m in dispatcher.messages] == ["utter_error_not_recognized"]
+    assert said(dispatcher) == ["utter_error_not_recognized"]
     assert SlotSet("misunderstandings", 1.0) in events
-    logged = api_mock.calls.last.request
-    assert logged.url.path == "/api/v1/review/unanswered"
-    assert b'"reason":"unknown_error_message"' in logged.content.replace(b" ", b"")
+    assert reviews(dispatcher) == [
+        {"text": "Fournisseur bloqué", "reason": "unknown_error_message"}
+    ]
 
 
 async def test_the_chosen_domain_lists_its_candidate_messages_as_izia_shows_them(
@@ -161,18 +168,18 @@ async def test_rejecting_logs_the_original_paste(
 
     await ActionRejectError().run(dispatcher, tracker, domain)
 
-    assert b"Centre financier X" in api_mock.calls.last.request.content
-    assert [m["response"] for m in dispatcher.messages] == ["utter_error_not_recognized"]
+    assert reviews(dispatcher) == [{"text": "Centre financier X", "reason": "candidate_rejected"}]
+    assert said(dispatcher) == ["utter_error_not_recognized"]
 
 
-async def test_fallback_still_answers_an_error_the_matcher_knows(
+async def test_fallback_still_answers_an_error_the_knowledge_base_knows(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
 ) -> None:
-    api_mock.post("/api/v1/kb/match").respond(
-        json={"match": {"entry_id": "ej-report"}, "candidates": []}
+    api_mock.post("/api/v1/kb/search").respond(
+        json={"answer": {"entry_id": "ej-report"}, "suggestions": []}
     )
 
-    events = await ActionHandleFallback().run(
+    events = await ActionAnswerQuestion().run(
         dispatcher, tracker_with(PASTE, "nlu_fallback", {}), domain
     )
 
@@ -183,15 +190,15 @@ async def test_fallback_still_answers_an_error_the_matcher_knows(
 async def test_fallback_says_not_understood_logs_and_counts(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
 ) -> None:
-    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
+    api_mock.post("/api/v1/kb/search").respond(json={"answer": None, "suggestions": []})
 
-    events = await ActionHandleFallback().run(
+    events = await ActionAnswerQuestion().run(
         dispatcher, tracker_with("xqzw plouf", "nlu_fallback", {"misunderstandings": 0.0}), domain
     )
 
-    assert [m["response"] for m in dispatcher.messages] == ["utter_not_understood"]
+    assert said(dispatcher) == ["utter_not_understood"]
     assert events == [SlotSet("misunderstandings", 1.0)]
-    assert b'"not_understood"' in api_mock.calls.last.request.content
+    assert reviews(dispatcher) == [{"text": "xqzw plouf", "reason": "not_understood"}]
 
 
 async def test_a_second_unknown_error_in_a_row_offers_a_human(
@@ -207,11 +214,11 @@ async def test_a_second_unknown_error_in_a_row_offers_a_human(
 
     events = await ActionMatchError().run(dispatcher, tracker, domain)
 
-    assert [m["response"] for m in dispatcher.messages] == [
+    assert said(dispatcher) == [
         "utter_error_not_recognized",
         "utter_offer_human_after_misunderstandings",
     ]
-    assert [b["title"] for b in dispatcher.messages[1]["buttons"]] == [
+    assert [b["title"] for b in dispatcher.messages[-1]["buttons"]] == [
         "Support outil Chorus",
         "Support outil Chorus Formulaires",
         "Support outil Chorus Pro",
@@ -233,11 +240,12 @@ async def test_an_understood_message_in_between_breaks_the_row(
     tracker = tracker_with(
         "zzz", "nlu_fallback", {"misunderstandings": 1.0}, events=understood_then_now
     )
-    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
+    api_mock.post("/api/v1/kb/search").respond(json={"answer": None, "suggestions": []})
 
-    events = await ActionHandleFallback().run(dispatcher, tracker, domain)
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
 
-    assert [m["response"] for m in dispatcher.messages] == ["utter_not_understood"]
+    assert said(dispatcher) == ["utter_not_understood"]
+    assert reviews(dispatcher) == [{"text": "zzz", "reason": "not_understood"}]
     assert SlotSet("misunderstandings", 1.0) in events
 
 

@@ -1,4 +1,4 @@
-"""The menu, domain answer and restart actions."""
+"""The menu, a domain's menu (a menu button) and restart actions."""
 
 from typing import Any, Dict
 
@@ -8,7 +8,8 @@ from rasa_sdk.events import Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
-from actions.menu import ActionAnswerDomain, ActionRestart, ActionShowMenu
+from actions.menu import ActionRestart, ActionShowMenu
+from actions.questions import ActionAnswerQuestion
 from tests.actions.conftest import DOMAINS, tracker_with
 
 
@@ -49,7 +50,7 @@ async def test_domain_answer_is_the_domain_introduction(
     domain: Dict[str, Any],
     api_mock: respx.MockRouter,
 ) -> None:
-    events = await ActionAnswerDomain().run(dispatcher, tracker_menu_click_connexion, domain)
+    events = await ActionAnswerQuestion().run(dispatcher, tracker_menu_click_connexion, domain)
 
     assert events == [SlotSet("misunderstandings", 0.0)]
     [message] = dispatcher.messages
@@ -75,7 +76,7 @@ async def test_major_incidents_ask_for_the_domain_of_the_anomaly(
         }
     )
 
-    await ActionAnswerDomain().run(dispatcher, tracker, domain)
+    await ActionAnswerQuestion().run(dispatcher, tracker, domain)
 
     assert dispatcher.messages[0]["buttons"] == [
         {"title": "Engagement juridique (EJ)", "payload": '/list_incidents{"domain_id": "ej"}'}
@@ -88,7 +89,7 @@ async def test_domain_answer_says_when_the_knowledge_base_is_unreachable(
     domain: Dict[str, Any],
     api_down: respx.MockRouter,
 ) -> None:
-    await ActionAnswerDomain().run(dispatcher, tracker_menu_click_connexion, domain)
+    await ActionAnswerQuestion().run(dispatcher, tracker_menu_click_connexion, domain)
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_api_unavailable"]
 
@@ -105,20 +106,6 @@ async def test_restart_resets_and_shows_the_menu(
     [message] = dispatcher.messages
     assert message["response"] == "utter_restart"
     assert len(message["buttons"]) == 3
-
-
-async def test_a_typed_question_naming_an_entry_gets_that_entry(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
-) -> None:
-    api_mock.post("/api/v1/kb/match").respond(
-        json={"match": {"entry_id": "ej-report"}, "candidates": []}
-    )
-    tracker = tracker_with("mon poste d'EJ n'est pas reporté", "ej", {})
-
-    events = await ActionAnswerDomain().run(dispatcher, tracker, domain)
-
-    assert dispatcher.messages[0]["text"] == "La réponse dépend de la modification."
-    assert SlotSet("entry_id", "ej-report") in events
 
 
 async def test_knowledge_reads_are_cached_for_a_while(api_mock: respx.MockRouter) -> None:

@@ -5,6 +5,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,10 @@ from api.auth import service as auth_service
 from api.auth.models import Role
 from api.core.config import Settings
 from api.core.db import Base, create_engine, create_session_factory
+from api.knowledge import service as knowledge_service
+from api.knowledge.schemas import EntryWrite
 from api.main import create_app
+from knowledge_base.loader import load_entries
 from tests.stack import ROOT, free_port
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
@@ -32,21 +36,33 @@ def migrate(database_url: str) -> None:
     config = Config(str(ROOT / "alembic.ini"))
     config.attributes["database_url"] = database_url
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    # Alembic's env.py runs its own event loop: in a thread of its own, so that it works whatever
+    # runs in this one (pytest-asyncio's loop, the browser tests' sync Playwright).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, config, "head").result()
 
 
 STAFF_PASSWORD = "correct horse battery staple"
 
 
 async def staff_headers(
-    client: httpx.AsyncClient, database_url: str, *, username: str, role: Role
+    client: httpx.AsyncClient,
+    database_url: str,
+    *,
+    username: str,
+    role: Role,
+    extra_roles: tuple[Role, ...] = (),
 ) -> dict[str, str]:
     """Create a staff account in the database and return its Authorization header."""
     engine = create_engine(database_url)
     async with create_session_factory(engine)() as session:
         await auth_service.create_user(
-            db_session=session, username=username, password=STAFF_PASSWORD, role=role
+            db_session=session,
+            username=username,
+            password=STAFF_PASSWORD,
+            roles=[role, *extra_roles],
         )
+        await session.commit()
     await engine.dispose()
     response = await client.post(
         "/api/v1/auth/token", json={"username": username, "password": STAFF_PASSWORD}
@@ -114,3 +130,48 @@ async def make_client(database_url: str) -> AsyncIterator[ClientFactory]:
 async def client(make_client: ClientFactory, stack: Any) -> httpx.AsyncClient:
     """A client of an app wired to the running Rasa and action server."""
     return await make_client(rasa_url=stack.rasa_url, action_server_url=stack.actions_url)
+
+
+TokenFactory = Callable[[Role], Awaitable[str]]
+
+
+async def load_yaml(database_url: str) -> None:
+    """Load the knowledge base's YAML files into the database."""
+    engine = create_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        await knowledge_service.sync_from_yaml(db_session=session, entries=load_entries())
+        await session.commit()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def kb_client(
+    make_client: ClientFactory, database_url: str, unused_url: str
+) -> httpx.AsyncClient:
+    """A client of an app whose knowledge base is loaded (Rasa and the actions are down)."""
+    await load_yaml(database_url)
+    return await make_client(rasa_url=unused_url, action_server_url=unused_url)
+
+
+@pytest.fixture
+async def token_for(kb_client: httpx.AsyncClient, database_url: str) -> TokenFactory:
+    """Create a staff account of a role and return its bearer token."""
+
+    async def factory(role: Role) -> str:
+        headers = await staff_headers(
+            kb_client, database_url, username=f"{role.value}-1", role=role
+        )
+        return headers["Authorization"].removeprefix("Bearer ")
+
+    return factory
+
+
+@pytest.fixture
+async def admin_headers(token_for: TokenFactory) -> dict[str, str]:
+    """An admin's Authorization header."""
+    return {"Authorization": f"Bearer {await token_for(Role.ADMIN)}"}
+
+
+def editable(entry: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """An entry as the admin API reads it, cut to what PUT takes, with some fields changed."""
+    return {**{k: entry[k] for k in EntryWrite.model_fields}, **changes}

@@ -27,7 +27,7 @@ def store(domain: Domain, path: Path, cache_size: int = 100) -> CachedSQLTracker
 def user_turn(text: str, intent: str) -> list:
     return [
         UserUttered(text, {"name": intent, "confidence": 0.9}),
-        ActionExecuted("action_answer_domain"),
+        ActionExecuted("action_answer_question"),
         SlotSet("misunderstandings", 0.0),
         ActionExecuted("action_listen"),
     ]

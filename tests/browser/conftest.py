@@ -1,11 +1,15 @@
 """Headless Chromium (Debian package) driven by Playwright, against the running stack."""
 
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.stack import API_BIN, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,3 +51,21 @@ def fresh_page(browser: Browser) -> Iterator[Page]:
 def page(browser: Browser) -> Iterator[Page]:
     with fresh_page(browser) as opened:
         yield opened
+
+
+def create_account(stack: Any, username: str, password: str, *roles: str) -> str:
+    """A staff account created with the documented command; return its username."""
+    subprocess.run(
+        [
+            str(API_BIN / "python"),
+            "-m",
+            "api.auth.cli",
+            "create-user",
+            username,
+            *(arg for role in roles for arg in ("--role", role)),
+        ],
+        cwd=ROOT,
+        env={**stack.api_env(), "ASSISTANT_PASSWORD": password},
+        check=True,
+    )
+    return username

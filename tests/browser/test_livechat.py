@@ -1,7 +1,6 @@
 """LiveChat in two browser contexts: a user is handed off, an advisor takes the conversation in
 the console, they chat, the advisor closes and the user is asked for a rating."""
 
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,9 +8,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import fresh_page
+from tests.browser.conftest import create_account, fresh_page
 from tests.browser.test_chat_page import BOT_TEXTS, open_chat
-from tests.stack import API_BIN, ROOT
 
 ADVISOR = "conseillere-web"
 PASSWORD = "un-mot-de-passe-solide"
@@ -20,21 +18,7 @@ PASSWORD = "un-mot-de-passe-solide"
 @pytest.fixture(scope="module")
 def advisor_account(stack: Any) -> str:
     """An advisor account created with the documented command."""
-    subprocess.run(
-        [
-            str(API_BIN / "python"),
-            "-m",
-            "api.auth.cli",
-            "create-user",
-            ADVISOR,
-            "--role",
-            "advisor",
-        ],
-        cwd=ROOT,
-        env={**stack.api_env(), "ASSISTANT_PASSWORD": PASSWORD},
-        check=True,
-    )
-    return ADVISOR
+    return create_account(stack, ADVISOR, PASSWORD, "advisor")
 
 
 @pytest.fixture
@@ -121,20 +105,7 @@ def test_a_user_and_an_advisor_chat_then_the_user_rates_the_chat(
 
 
 def test_the_console_refuses_an_account_that_is_not_an_advisor(console: Page, stack: Any) -> None:
-    subprocess.run(
-        [
-            str(API_BIN / "python"),
-            "-m",
-            "api.auth.cli",
-            "create-user",
-            "admin-web",
-            "--role",
-            "admin",
-        ],
-        cwd=ROOT,
-        env={**stack.api_env(), "ASSISTANT_PASSWORD": PASSWORD},
-        check=True,
-    )
+    create_account(stack, "admin-web", PASSWORD, "admin")
 
     log_in(console, stack, "admin-web", PASSWORD)
 

@@ -3,9 +3,6 @@
 (function () {
   "use strict";
 
-  const TOKEN_KEY = "console.token";
-  const NAME_KEY = "console.username";
-  const FALLBACK_ERROR = "Le service est momentanément indisponible. Réessayez dans quelques instants.";
   const TRIGGERS = {
     misunderstandings: "Deux messages incompris",
     negative_feedback: "Avis négatif sur une réponse",
@@ -14,98 +11,41 @@
   const SENDERS = { user: "Usager", bot: "Assistant", agent: "Conseiller" };
 
   const $ = (id) => document.getElementById(id);
-  const statusLine = $("console-status");
-  let token = window.sessionStorage.getItem(TOKEN_KEY);
-  let username = window.sessionStorage.getItem(NAME_KEY);
+  const { element } = window.Staff;
   let socket = null;
   let reconnectDelay = 1000;
   let entries = [];
   let current = null; // { handoffId, conversationId, lastId, shown: Set }
 
-  function setStatus(text) {
-    statusLine.textContent = text || "";
-  }
-
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  // Never throws: a network failure is { ok: false, status: 0 }.
-  async function api(method, path, body) {
-    const headers = {};
-    if (body) headers["Content-Type"] = "application/json";
-    if (token) headers.Authorization = "Bearer " + token;
-    let response;
-    try {
-      response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-    } catch (error) {
-      return { ok: false, status: 0, data: null };
-    }
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (error) {
-      data = null;
-    }
-    if (response.status === 401 && token) logout("Votre session a expiré : reconnectez-vous.");
-    return { ok: response.ok, status: response.status, data };
-  }
-
-  function errorMessage(result) {
-    return (result.data && result.data.message) || FALLBACK_ERROR;
-  }
-
-  // ---- login ------------------------------------------------------------------------------
-
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const name = $("login-username").value.trim();
-    const password = $("login-password").value;
-    if (!name || !password) return setStatus("Saisissez votre identifiant et votre mot de passe.");
-    $("login-submit").disabled = true;
-    const result = await api("POST", "/api/v1/auth/token", { username: name, password });
-    $("login-submit").disabled = false;
-    if (!result.ok) return setStatus(errorMessage(result));
-    if (result.data.role !== "advisor") return setStatus("Ce compte n'est pas un compte de conseiller.");
-    token = result.data.access_token;
-    username = name;
-    window.sessionStorage.setItem(TOKEN_KEY, token);
-    window.sessionStorage.setItem(NAME_KEY, username);
-    $("login-password").value = "";
-    setStatus("");
-    start();
+  const staff = window.Staff.session({
+    prefix: "console",
+    role: "advisor",
+    refusal: "Ce compte n'est pas un compte de conseiller.",
+    statusId: "console-status",
+    onStart: start,
+    onLogout: stop,
   });
+  const { api, errorMessage, setStatus, logout } = staff;
 
-  function logout(message) {
-    token = null;
-    window.sessionStorage.removeItem(TOKEN_KEY);
-    window.sessionStorage.removeItem(NAME_KEY);
+  function stop() {
     if (socket) {
       const old = socket;
       socket = null;
       old.close();
     }
     current = null;
-    $("workspace").hidden = true;
     $("chat").hidden = true;
-    $("login").hidden = false;
-    setStatus(message || "");
   }
-
-  $("logout").addEventListener("click", () => logout("Vous êtes déconnecté."));
 
   // ---- live channel -------------------------------------------------------------------------
 
   function connect() {
-    if (!token || socket) return;
+    if (!staff.token() || socket) return;
     const url = new URL("/api/v1/console/ws", window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url.toString());
     socket = ws;
-    ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "auth", token })));
+    ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "auth", token: staff.token() })));
     ws.addEventListener("message", (event) => {
       let data;
       try {
@@ -209,7 +149,7 @@
       button.type = "button";
       button.addEventListener("click", () => claim(entry.id, button));
       cell.appendChild(button);
-    } else if (entry.advisor === username) {
+    } else if (entry.advisor === staff.username()) {
       const button = element("button", "fr-btn fr-btn--sm fr-btn--secondary", "Ouvrir");
       button.type = "button";
       button.addEventListener("click", () => open(entry.id));
@@ -386,12 +326,10 @@
   }
 
   function start() {
-    $("login").hidden = true;
-    $("workspace").hidden = false;
-    $("advisor-name").textContent = username || "";
+    $("advisor-name").textContent = staff.username() || "";
     loadChoices();
     connect();
   }
 
-  if (token) start();
+  staff.resume();
 })();

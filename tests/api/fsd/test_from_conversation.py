@@ -1,68 +1,112 @@
-"""An FSD opened from a conversation: only with a CCA's profile, with the transcript."""
+"""FSDs the bot's form opens (custom data, api/fsd/flows.py): only with a CCA's profile, with
+the transcript; the status is told only for the conversation's own FSDs or its ministry's."""
 
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
-import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.api.fsd.conftest import FSD, SmtpServer
+from api.conversations import service as conversations
+from api.conversations.models import Conversation
+from api.core.db import create_engine, create_session_factory
+from api.fsd import flows
+from api.fsd.desk import EmbeddedDesk
+from api.fsd.models import Fsd
+from api.fsd.schemas import BotFsdRequest
+from api.notifications.models import OutboxEmail
 
-BODY = {k: v for k, v in FSD.items() if k != "initiator_email"} | {
-    "initiator": "Camille Martin",
-    "initiator_email": "camille.martin@min06.gouv.fr",
-}
+REQUEST = BotFsdRequest(
+    title="Facture bloquée au service fait",
+    description="La facture 2026-001 reste au statut à traiter depuis 10 jours.",
+    severity=2,
+    impact=3,
+    users_blocked=4,
+    email="camille.martin@min06.gouv.fr",
+)
 
 
-async def start(desk: httpx.AsyncClient, role: str, ministry: str = "MIN06") -> str:
-    """Create a conversation with this profile (Rasa is down: the message is still stored)."""
-    conversation_id = uuid.uuid4().hex
-    await desk.post(
-        f"/api/v1/conversations/{conversation_id}/messages",
-        json={
-            "text": "Ma facture est bloquée au service fait",
-            "metadata": {"role": role, "ministry_code": ministry},
-        },
+@pytest.fixture
+async def db_session(database_url: str) -> AsyncIterator[AsyncSession]:
+    engine = create_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+async def start(db_session: AsyncSession, profile: dict[str, Any]) -> Conversation:
+    """A conversation with this profile and one user message."""
+    conversation = await conversations.get_or_create(
+        db_session=db_session, conversation_id=uuid.uuid4().hex, profile=profile
     )
-    return conversation_id
+    await conversations.add_user_message(
+        db_session=db_session,
+        conversation=conversation,
+        text="Ma facture est bloquée au service fait",
+        payload=None,
+    )
+    await db_session.commit()
+    return conversation
+
+
+async def open_fsd(db_session: AsyncSession, conversation: Conversation) -> str:
+    [answer] = await flows.open_from_bot(
+        db_session=db_session, desk=EmbeddedDesk(), conversation=conversation, request=REQUEST
+    )
+    await db_session.commit()
+    return answer.text or ""
+
+
+def number_in(said: str) -> int:
+    """The FSD number the bot gave ("Votre fiche service desk n° 12 ...")."""
+    return int(said.split("n° ")[1].split(" ")[0])
 
 
 async def test_a_cca_opens_an_fsd_from_the_conversation_with_its_transcript(
-    desk: httpx.AsyncClient, smtp: SmtpServer
+    db_session: AsyncSession,
 ) -> None:
-    conversation_id = await start(desk, "CCA")
+    conversation = await start(db_session, {"role": "CCA", "ministry_code": "MIN06"})
 
-    response = await desk.post(f"/api/v1/conversations/{conversation_id}/fsd", json=BODY)
+    said = await open_fsd(db_session, conversation)
 
-    assert response.status_code == 201, response.text
-    fsd = response.json()
-    assert fsd["conversation_id"] == conversation_id and fsd["ministry_code"] == "MIN06"
-    assert fsd["transcript"][0]["text"] == "Ma facture est bloquée au service fait"
-    [mail] = await smtp.inbox.wait_for(1)
-    assert mail["To"] == "camille.martin@min06.gouv.fr"
-
-    status = await desk.get(f"/api/v1/conversations/{conversation_id}/fsd/{fsd['number']}")
-    assert status.json()["status_label"] == "nouveau"
-
-
-async def test_anyone_else_is_sent_to_their_cca(desk: httpx.AsyncClient) -> None:
-    conversation_id = await start(desk, "utilisateur")
-
-    response = await desk.post(f"/api/v1/conversations/{conversation_id}/fsd", json=BODY)
-
-    assert response.status_code == 403
-    assert "adressez-vous à votre CCA" in response.json()["message"]
+    number = number_in(said)
+    assert said.startswith(f"Votre fiche service desk n° {number} « Facture bloquée au service")
+    [status] = await flows.status_for_bot(
+        db_session=db_session, conversation=conversation, number=number
+    )
+    assert status.text == (
+        f"La fiche n° {number} « Facture bloquée au service fait » est au statut « nouveau »."
+    )
+    fsd = await db_session.get(Fsd, number)
+    assert fsd is not None and fsd.ministry_code == "MIN06"
+    assert fsd.transcript[0]["text"] == "Ma facture est bloquée au service fait"
+    mail = await db_session.scalar(select(OutboxEmail))
+    assert mail is not None and mail.recipient == "camille.martin@min06.gouv.fr"
 
 
-async def test_the_status_of_another_ministrys_fsd_is_not_shown(desk: httpx.AsyncClient) -> None:
-    owner = await start(desk, "CCA")
-    number = (await desk.post(f"/api/v1/conversations/{owner}/fsd", json=BODY)).json()["number"]
-    same_ministry, other_ministry = (
-        await start(desk, "utilisateur"),
-        await start(desk, "x", "MIN09"),
+async def test_anyone_else_is_sent_to_their_cca(db_session: AsyncSession) -> None:
+    conversation = await start(db_session, {"role": "utilisateur"})
+
+    said = await open_fsd(db_session, conversation)
+
+    assert "adressez-vous à votre CCA" in said
+    assert await db_session.scalar(select(OutboxEmail)) is None
+
+
+async def test_the_status_of_another_ministrys_fsd_is_not_shown(db_session: AsyncSession) -> None:
+    owner = await start(db_session, {"role": "CCA", "ministry_code": "MIN06"})
+    number = number_in(await open_fsd(db_session, owner))
+    same_ministry = await start(db_session, {"role": "utilisateur", "ministry_code": "MIN06"})
+    other_ministry = await start(db_session, {"role": "x", "ministry_code": "MIN09"})
+
+    [shown] = await flows.status_for_bot(
+        db_session=db_session, conversation=same_ministry, number=number
+    )
+    [hidden] = await flows.status_for_bot(
+        db_session=db_session, conversation=other_ministry, number=number
     )
 
-    assert (
-        await desk.get(f"/api/v1/conversations/{same_ministry}/fsd/{number}")
-    ).status_code == 200
-    hidden = await desk.get(f"/api/v1/conversations/{other_ministry}/fsd/{number}")
-    assert hidden.status_code == 404
-    assert hidden.json()["message"] == f"La fiche n° {number} n'existe pas."
+    assert "est au statut « nouveau »" in (shown.text or "")
+    assert (hidden.text or "").startswith(f"La fiche n° {number} n'existe pas.")

@@ -15,6 +15,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from api.auth.models import Role
+from api.conversations import service as conversations
+from api.core.db import create_engine, create_session_factory
+from api.fsd import flows
+from api.fsd.desk import EmbeddedDesk
+from api.fsd.schemas import BotFsdRequest
 from tests.api.conftest import ClientFactory, staff_headers
 from tests.api.fsd.conftest import FSD, SYSTEM_KEY, SmtpServer
 from tests.api.handoff.test_livechat import hand_off
@@ -22,10 +27,29 @@ from tests.stack import free_port
 
 SYSTEM = {"X-API-Key": SYSTEM_KEY}
 CCA = {"role": "CCA", "ministry_code": "MIN06"}
-FORM_FSD = {k: v for k, v in FSD.items() if k != "initiator_email"} | {
-    "initiator": "Camille Martin",
-    "initiator_email": "camille.martin@min06.gouv.fr",
-}
+FORM_FSD = BotFsdRequest(
+    title=FSD["title"],
+    description=FSD["description"],
+    severity=FSD["severity"],
+    impact=FSD["impact"],
+    users_blocked=FSD["users_blocked"],
+    email="camille.martin@min06.gouv.fr",
+)
+
+
+async def open_from_form(database_url: str, conversation_id: str) -> int:
+    """Open the FSD the bot's form would open in this conversation; return its number."""
+    engine = create_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        conversation = await conversations.get_or_raise(
+            db_session=session, conversation_id=conversation_id
+        )
+        [answer] = await flows.open_from_bot(
+            db_session=session, desk=EmbeddedDesk(), conversation=conversation, request=FORM_FSD
+        )
+        await session.commit()
+    await engine.dispose()
+    return int((answer.text or "").split("n° ")[1].split(" ")[0])
 
 
 class ExternalDesk:
@@ -96,16 +120,16 @@ async def test_the_fsd_system_reads_a_handoffs_context_and_transcript(
 
 
 async def test_a_ticket_status_change_reaches_the_conversation_and_the_mailbox(
-    chat_desk: httpx.AsyncClient, smtp: SmtpServer
+    chat_desk: httpx.AsyncClient, smtp: SmtpServer, database_url: str
 ) -> None:
     conversation = uuid.uuid4().hex
     await chat_desk.post(
         f"/api/v1/conversations/{conversation}/messages", json={"text": "bonjour", "metadata": CCA}
     )
-    fsd = (await chat_desk.post(f"/api/v1/conversations/{conversation}/fsd", json=FORM_FSD)).json()
+    number = await open_from_form(database_url, conversation)
 
     response = await chat_desk.post(
-        f"/api/v1/integration/tickets/{fsd['number']}/status",
+        f"/api/v1/integration/tickets/{number}/status",
         json={"status": "proposition_de_solution", "comment": "Relancez le workflow."},
         headers=SYSTEM,
     )
@@ -114,7 +138,7 @@ async def test_a_ticket_status_change_reaches_the_conversation_and_the_mailbox(
     assert response.json()["status_label"] == "proposition de solution"
     transcript = (await chat_desk.get(f"/api/v1/conversations/{conversation}")).json()
     assert transcript["messages"][-1]["text"] == (
-        f"Votre fiche service desk n° {fsd['number']} « {FSD['title']} » est passée au statut "
+        f"Votre fiche service desk n° {number} « {FSD['title']} » est passée au statut "
         "« proposition de solution ». Commentaire du support : Relancez le workflow."
     )
     mails = await smtp.inbox.wait_for(2)

@@ -1,7 +1,6 @@
 """An advisor closes while Rasa is down: the user still gets the rating request, and Rasa's
 tracker is resumed before the next message."""
 
-import dataclasses
 from typing import Any
 
 from api.auth.models import Role
@@ -20,9 +19,9 @@ async def test_closing_while_rasa_is_down_still_asks_for_a_rating_and_resumes_la
     headers = await staff_headers(client, database_url, username="conseiller-r", role=Role.ADVISOR)
     entry = await claimed(client, headers, conversation)
 
-    working = app.state.livechat
+    working = app.state.rasa
     down = RasaClient(base_url=unused_url, timeout_seconds=2, max_in_flight=2)
-    app.state.livechat = dataclasses.replace(working, rasa=down)
+    app.state.rasa = down
     closed = await client.post(
         f"/api/v1/console/handoffs/{entry['id']}/close",
         json={"outcome": "redirected"},
@@ -44,7 +43,7 @@ async def test_closing_while_rasa_is_down_still_asks_for_a_rating_and_resumes_la
     assert refused.status_code == 503
     assert "Votre message a bien été enregistré" in refused.json()["message"]
 
-    app.state.livechat = working
+    app.state.rasa = working
     await down.aclose()
     reply = await say(client, conversation, text="bonjour")
     assert reply["status"] == "bot" and reply["messages"]

@@ -4,8 +4,7 @@ import httpx
 import pytest
 
 from api.auth.models import Role
-from tests.api.conftest import ClientFactory
-from tests.api.knowledge.conftest import TokenFactory
+from tests.api.conftest import ClientFactory, TokenFactory
 
 NEW_ENTRY = {
     "id": "rnf-titre-deja-encaisse",
@@ -94,22 +93,23 @@ async def test_a_change_reaches_another_api_process_without_restart(
     assert await matched(other_process, UNKNOWN_PASTE) == "rnf-titre-deja-encaisse"
 
 
-async def test_a_reformulation_makes_a_new_wording_match(
+async def test_an_error_message_added_to_an_entry_matches_its_pastes(
     kb_client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
-    wording = "Le support ne traite pas les signalements faits dans l'outil de Chorus Formulaires"
-    before = await matched(kb_client, wording)
+    wording = "Le signalement {numero} ne peut pas être traité depuis Chorus Formulaires"
+    paste = "Le signalement 2026-0042 ne peut pas être traité depuis Chorus Formulaires"
+    before = await matched(kb_client, paste)
 
     response = await kb_client.post(
         "/api/v1/admin/kb/entries/chorus-formulaires-sollicitations/reformulations",
-        json={"text": wording},
+        json={"text": wording, "is_error_message": True},
         headers=admin_headers,
     )
 
     assert before is None
     assert response.status_code == 201
-    assert wording in response.json()["reformulations"]
-    assert await matched(kb_client, wording) == "chorus-formulaires-sollicitations"
+    assert wording in response.json()["error_messages"]
+    assert await matched(kb_client, paste) == "chorus-formulaires-sollicitations"
 
 
 async def test_update_raises_the_version_and_retire_stops_matching(

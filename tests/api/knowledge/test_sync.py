@@ -22,6 +22,7 @@ async def test_loading_twice_changes_nothing_the_second_time(db_session: AsyncSe
     entries = load_entries()
 
     first = await service.sync_from_yaml(db_session=db_session, entries=entries)
+    await db_session.commit()
     second = await service.sync_from_yaml(db_session=db_session, entries=entries)
 
     assert len(first.created) == len(entries)
@@ -38,7 +39,9 @@ async def test_reload_keeps_runtime_reformulations_and_versions_changed_entries(
         entry_id="fsd-limite-pieces",
         text="limite de pièces",
         is_error_message=False,
+        actor="alice",
     )
+    await db_session.commit()
     changed = [
         e.model_copy(update={"answer": e.answer + " (mis à jour)"})
         if e.id == "fsd-limite-pieces"
@@ -48,6 +51,7 @@ async def test_reload_keeps_runtime_reformulations_and_versions_changed_entries(
     ]
 
     report = await service.sync_from_yaml(db_session=db_session, entries=changed)
+    await db_session.commit()
 
     assert report.updated == ["fsd-limite-pieces"]
     assert report.retired == ["assistant-nouveau-message"]

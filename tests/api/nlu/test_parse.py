@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.api.knowledge.conftest import load_yaml
+from tests.api.conftest import load_yaml
 
 
 @pytest.mark.parametrize(

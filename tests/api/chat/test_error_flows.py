@@ -1,10 +1,12 @@
 """Pasted errors and knowledge entries in the conversation, through the real Rasa and actions."""
 
-import sqlite3
 import uuid
 from typing import Any
 
 import httpx
+
+from api.auth.models import Role
+from tests.api.conftest import staff_headers
 
 
 class Chat:
@@ -30,6 +32,20 @@ def texts(messages: list[dict[str, Any]]) -> str:
 
 def titles(messages: list[dict[str, Any]]) -> list[str]:
     return [b["title"] for m in messages for b in m["buttons"]]
+
+
+async def review_queue(
+    client: httpx.AsyncClient, database_url: str, conversation_id: str
+) -> list[tuple[str, str]]:
+    """(text, reason) of the conversation's messages in the review queue, as an admin reads it."""
+    headers = await staff_headers(client, database_url, username="relectrice", role=Role.ADMIN)
+    response = await client.get("/api/v1/admin/review/unanswered", headers=headers)
+    assert response.status_code == 200, response.text
+    return [
+        (item["text"], item["reason"])
+        for item in reversed(response.json())
+        if item["conversation_id"] == conversation_id
+    ]
 
 
 async def test_the_screenshot_paste_is_answered_with_its_follow_up_question(
@@ -77,7 +93,7 @@ async def test_an_ambiguous_paste_asks_the_domain_then_the_message_then_confirms
 
 
 async def test_an_unknown_error_is_said_plainly_and_logged_for_review(
-    client: httpx.AsyncClient, stack: Any
+    client: httpx.AsyncClient, database_url: str
 ) -> None:
     chat = Chat(client)
     paste = "Erreur dans le système de gestion : Fournisseur 1000234567 bloqué pour paiement"
@@ -85,15 +101,11 @@ async def test_an_unknown_error_is_said_plainly_and_logged_for_review(
     answer = await chat.say(text=paste)
 
     assert texts(answer).startswith("Je ne reconnais pas ce message d'erreur.")
-    with sqlite3.connect(stack.workdir / "api.db") as db:
-        logged = db.execute(
-            "SELECT text, reason FROM unanswered_messages WHERE conversation_id = ?", (chat.id,)
-        ).fetchall()
-    assert logged == [(paste, "unknown_error_message")]
+    assert await review_queue(client, database_url, chat.id) == [(paste, "unknown_error_message")]
 
 
 async def test_rejecting_the_proposed_messages_is_logged_too(
-    client: httpx.AsyncClient, stack: Any
+    client: httpx.AsyncClient, database_url: str
 ) -> None:
     chat = Chat(client)
     question = await chat.say(
@@ -104,14 +116,8 @@ async def test_rejecting_the_proposed_messages_is_logged_too(
     answer = await chat.click(listed, "Aucun de ces messages")
 
     assert texts(answer).startswith("Je ne reconnais pas ce message d'erreur.")
-    with sqlite3.connect(stack.workdir / "api.db") as db:
-        reasons = [
-            r
-            for (r,) in db.execute(
-                "SELECT reason FROM unanswered_messages WHERE conversation_id = ?", (chat.id,)
-            )
-        ]
-    assert reasons == ["candidate_rejected"]
+    paste = "Erreur dans le système de gestion : Centre financier 0214-CDBU-C001"
+    assert await review_queue(client, database_url, chat.id) == [(paste, "candidate_rejected")]
 
 
 async def test_major_incidents_by_domain(client: httpx.AsyncClient) -> None:
@@ -138,3 +144,17 @@ async def test_a_domain_answer_lists_its_topics(client: httpx.AsyncClient) -> No
     assert "Cycle de vie d'une FSD" in titles(answer)
     topic = await chat.click(answer, "Nombre de pièces par FSD et par certificat administratif")
     assert "Pas plus de 20 pièces" in texts(topic)
+
+
+async def test_a_message_not_understood_is_kept_for_review_with_the_reply(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    chat = Chat(client)
+    await chat.say(payload="/greet")
+
+    answer = await chat.say(text="xqzw plouf grmbl")
+
+    assert texts(answer).startswith("Je n'ai pas compris votre demande.")
+    assert await review_queue(client, database_url, chat.id) == [
+        ("xqzw plouf grmbl", "not_understood")
+    ]

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from api.auth.models import Role
+from tests.api.chat.test_error_flows import Chat, texts, titles
 from tests.api.conftest import staff_headers
-from tests.api.conversations.test_error_flows import Chat, texts, titles
 
 CATEGORIES = [
     "Support outil Chorus",

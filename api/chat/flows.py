@@ -1,0 +1,273 @@
+"""What happens to a message: a conversation turn from the user's message to the bot's reply.
+
+1. The user's message is stored and committed before anything else can fail.
+2. While an advisor has the conversation (or it waits for one), the message goes to them.
+3. Otherwise it goes to Rasa; the bot's reply is stored with what its custom data asks for in
+   the same transaction: the messages it could not answer go to the review queue.
+4. The other requests of the custom data follow: open an FSD (the initiator is mailed), tell an
+   FSD's status, hand the conversation to the LiveChat queue.
+5. When Rasa does not answer, the user's message stays stored, marked failed, and the caller
+   gets a 503 with its id.
+"""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.chat.custom_data import BotRequests, bot_requests
+from api.chat.schemas import (
+    ConversationRead,
+    ConversationReply,
+    FeedbackCreate,
+    FeedbackRead,
+    MessageCreate,
+    RatingCreate,
+    RatingRead,
+)
+from api.conversations import service as conversations
+from api.conversations.bot import ask_bot
+from api.conversations.models import (
+    Conversation,
+    ConversationStatus,
+    DeliveryStatus,
+    FeedbackRating,
+    Message,
+)
+from api.conversations.schemas import BotMessageRead
+from api.core.deps import OutboxWaker
+from api.core.errors import UpstreamUnavailableError
+from api.core.rasa import UNAVAILABLE_MESSAGE, RasaClient
+from api.core.realtime import Notifier
+from api.fsd import flows as fsd_flows
+from api.fsd.desk import FsdDesk
+from api.handoff import flows as handoff_flows
+from api.handoff import service as handoff_service
+from api.handoff.hours import OpeningHours
+from knowledge_base.vocabulary import INTENT_NEGATIVE_FEEDBACK, payload
+
+HANDED_OFF = (ConversationStatus.WAITING_AGENT, ConversationStatus.AGENT)
+
+
+async def handle_user_message(
+    *,
+    db_session: AsyncSession,
+    rasa: RasaClient,
+    notifier: Notifier,
+    hours: OpeningHours,
+    desk: FsdDesk,
+    wake_outbox: OutboxWaker,
+    now: datetime,
+    conversation_id: str,
+    message: MessageCreate,
+) -> ConversationReply:
+    """Store the user's message, then route it: to the advisor who has it, or to the bot."""
+    conversation = await conversations.get_or_create(
+        db_session=db_session, conversation_id=conversation_id, profile=message.metadata
+    )
+    stored = await conversations.add_user_message(
+        db_session=db_session, conversation=conversation, text=message.text, payload=message.payload
+    )
+    if conversation.status is ConversationStatus.CLOSED:
+        conversation.status = ConversationStatus.BOT  # a new message reopens it
+    await db_session.commit()  # the message is safe before anything can fail downstream
+
+    if conversation.status in HANDED_OFF:
+        routed = await handoff_flows.forward_to_advisor(
+            db_session=db_session,
+            rasa=rasa,
+            notifier=notifier,
+            now=now,
+            conversation=conversation,
+            message=stored,
+        )
+        if routed is not None:
+            return await _reply(db_session=db_session, conversation=conversation, messages=routed)
+    try:
+        messages, requests = await _bot_turn(
+            db_session=db_session, rasa=rasa, conversation=conversation, stored=stored
+        )
+    except UpstreamUnavailableError as exc:
+        stored.delivery = DeliveryStatus.FAILED
+        await db_session.commit()
+        exc.extra.update(conversation_id=conversation_id, message_id=stored.id)
+        raise
+    await db_session.commit()  # the reply and the review requests, together
+    messages += await _carry_out(
+        db_session=db_session,
+        rasa=rasa,
+        notifier=notifier,
+        hours=hours,
+        desk=desk,
+        wake_outbox=wake_outbox,
+        now=now,
+        conversation=conversation,
+        requests=requests,
+    )
+    return await _reply(db_session=db_session, conversation=conversation, messages=messages)
+
+
+async def _bot_turn(
+    *, db_session: AsyncSession, rasa: RasaClient, conversation: Conversation, stored: Message
+) -> tuple[list[Message], BotRequests]:
+    """Send a stored user message to Rasa; store its answer and the review requests."""
+    # An advisor's chat ended while Rasa was unreachable: resume its tracker first.
+    if conversation.bot_paused:
+        resumed = await handoff_flows.resume_bot(
+            db_session=db_session, rasa=rasa, conversation=conversation, sent=None
+        )
+        if resumed is None:
+            raise UpstreamUnavailableError(
+                "Rasa did not resume the conversation", UNAVAILABLE_MESSAGE
+            )
+    sent = stored.payload if stored.payload is not None else stored.text
+    assert sent is not None
+    reply = await ask_bot(db_session=db_session, rasa=rasa, conversation=conversation, sent=sent)
+    stored.delivery = DeliveryStatus.DELIVERED
+    requests = bot_requests(reply.custom)
+    for review in requests.reviews:
+        await conversations.log_unanswered(
+            db_session=db_session,
+            conversation_id=conversation.id,
+            text=review.text,
+            reason=review.reason,
+            candidates=review.candidates,
+            nlu_domain=review.domain,
+            message_id=stored.id,
+        )
+    return reply.messages, requests
+
+
+async def _carry_out(
+    *,
+    db_session: AsyncSession,
+    rasa: RasaClient,
+    notifier: Notifier,
+    hours: OpeningHours,
+    desk: FsdDesk,
+    wake_outbox: OutboxWaker,
+    now: datetime,
+    conversation: Conversation,
+    requests: BotRequests,
+) -> list[Message]:
+    """Do what the bot asked: open an FSD, tell a status, hand off; return what is said."""
+    messages: list[Message] = []
+    if requests.fsd is not None:
+        messages += await fsd_flows.open_from_bot(
+            db_session=db_session, desk=desk, conversation=conversation, request=requests.fsd
+        )
+        await db_session.commit()
+        wake_outbox()
+    if requests.fsd_status is not None:
+        messages += await fsd_flows.status_for_bot(
+            db_session=db_session, conversation=conversation, number=requests.fsd_status
+        )
+        await db_session.commit()
+    if requests.handoff is not None:
+        messages += await handoff_flows.request_handoff(
+            db_session=db_session,
+            rasa=rasa,
+            notifier=notifier,
+            hours=hours,
+            now=now,
+            conversation=conversation,
+            request=requests.handoff,
+        )
+    return messages
+
+
+async def _reply(
+    *, db_session: AsyncSession, conversation: Conversation, messages: list[Message]
+) -> ConversationReply:
+    # Only a conversation waiting for or with an advisor has an open handoff: no query otherwise.
+    return ConversationReply(
+        conversation_id=conversation.id,
+        status=conversation.status,
+        messages=[BotMessageRead.model_validate(m) for m in messages],
+        handoff=await handoff_service.state(db_session=db_session, conversation_id=conversation.id)
+        if conversation.status in HANDED_OFF
+        else None,
+    )
+
+
+async def read_conversation(*, db_session: AsyncSession, conversation_id: str) -> ConversationRead:
+    """The conversation's status, whole transcript and open handoff (to restore the widget)."""
+    conversation = await conversations.get_with_messages_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    read = ConversationRead.model_validate(conversation)
+    read.handoff = await handoff_service.state(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    return read
+
+
+async def close_conversation(
+    *,
+    db_session: AsyncSession,
+    rasa: RasaClient,
+    notifier: Notifier,
+    now: datetime,
+    conversation_id: str,
+) -> ConversationRead:
+    """The user ends the conversation: a waiting or active LiveChat ends too."""
+    conversation = await conversations.get_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    await handoff_flows.end_conversation(
+        db_session=db_session, rasa=rasa, notifier=notifier, now=now, conversation=conversation
+    )
+    return await read_conversation(db_session=db_session, conversation_id=conversation_id)
+
+
+async def give_feedback(
+    *, db_session: AsyncSession, rasa: RasaClient, conversation_id: str, body: FeedbackCreate
+) -> FeedbackRead:
+    """Store a thumbs up / down; after a thumbs down, the bot offers a human advisor."""
+    conversation = await conversations.get_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    message = await conversations.rateable_message(
+        db_session=db_session, conversation_id=conversation_id, message_id=body.message_id
+    )
+    feedback = await conversations.record_feedback(
+        db_session=db_session,
+        message=message,
+        rating=FeedbackRating(body.rating),
+        comment=body.comment,
+        ministry_code=body.ministry_code,
+    )
+    await db_session.commit()  # the feedback is kept even if Rasa does not answer
+
+    answer: list[Message] = []
+    if feedback.rating == FeedbackRating.DOWN and conversation.status is ConversationStatus.BOT:
+        try:
+            reply = await ask_bot(
+                db_session=db_session,
+                rasa=rasa,
+                conversation=conversation,
+                sent=payload(INTENT_NEGATIVE_FEEDBACK),
+            )
+            await db_session.commit()
+            answer = reply.messages
+        except UpstreamUnavailableError:
+            answer = []
+    read = FeedbackRead.model_validate(feedback)
+    read.messages = [BotMessageRead.model_validate(m) for m in answer]
+    return read
+
+
+async def rate_conversation(
+    *, db_session: AsyncSession, conversation_id: str, body: RatingCreate
+) -> RatingRead:
+    """Store the conversation's stars; they rate the advisor's chat too if one just ended."""
+    conversation = await conversations.get_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    rating = await conversations.record_rating(
+        db_session=db_session, conversation=conversation, stars=body.stars, comment=body.comment
+    )
+    await handoff_service.record_stars(
+        db_session=db_session, conversation_id=conversation_id, stars=body.stars
+    )
+    await db_session.commit()
+    return RatingRead.model_validate(rating)

@@ -1,0 +1,192 @@
+"""Chat endpoints: the widget's API, its WebSocket, and Rasa's REST channel format."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, WebSocket
+from fastapi.exceptions import RequestValidationError
+
+from api.chat import flows, socket
+from api.chat.schemas import (
+    ConversationRead,
+    ConversationReply,
+    FeedbackCreate,
+    FeedbackRead,
+    MessageCreate,
+    RatingCreate,
+    RatingRead,
+    RestWebhookIn,
+    RestWebhookOut,
+    limit_errors,
+)
+from api.core.config import Settings
+from api.core.deps import (
+    ClockDep,
+    ConversationIdPath,
+    NotifierDep,
+    RasaDep,
+    SessionDep,
+    SettingsDep,
+    WakeOutboxDep,
+)
+from api.fsd.deps import DeskDep
+from api.handoff.deps import HoursDep
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+# Rasa's REST channel, served by the gateway so clients written for Rasa work unchanged.
+webhook_router = APIRouter(tags=["conversations"])
+
+NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such conversation."}}
+ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
+    422: {"description": "Invalid input: `detail` says which field and why, `message` in French."},
+    503: {"description": "Rasa did not answer; the user's message is stored (`message_id`)."},
+}
+
+
+def _within_limits(message: MessageCreate, settings: Settings) -> MessageCreate:
+    errors = limit_errors(message, settings)
+    if errors:
+        raise RequestValidationError(errors)
+    return message
+
+
+def checked_message(body: MessageCreate, settings: SettingsDep) -> MessageCreate:
+    """The request's message, within the configured limits."""
+    return _within_limits(body, settings)
+
+
+def checked_webhook_message(body: RestWebhookIn, settings: SettingsDep) -> RestWebhookIn:
+    """The webhook's message, within the configured limits."""
+    _within_limits(body.as_message(), settings)
+    return body
+
+
+MessageHandler = Callable[[str, MessageCreate], Awaitable[ConversationReply]]
+
+
+def _message_handler(
+    db_session: SessionDep,
+    rasa: RasaDep,
+    notifier: NotifierDep,
+    hours: HoursDep,
+    desk: DeskDep,
+    wake_outbox: WakeOutboxDep,
+    clock: ClockDep,
+) -> MessageHandler:
+    """The turn of api/chat/flows.py with this request's session and the runtime services."""
+
+    async def handle(conversation_id: str, message: MessageCreate) -> ConversationReply:
+        return await flows.handle_user_message(
+            db_session=db_session,
+            rasa=rasa,
+            notifier=notifier,
+            hours=hours,
+            desk=desk,
+            wake_outbox=wake_outbox,
+            now=clock(),
+            conversation_id=conversation_id,
+            message=message,
+        )
+
+    return handle
+
+
+HandleMessage = Annotated[MessageHandler, Depends(_message_handler)]
+
+
+@router.post(
+    "/{conversation_id}/messages", response_model=ConversationReply, responses=ERROR_RESPONSES
+)
+async def post_message(
+    conversation_id: ConversationIdPath,
+    body: Annotated[MessageCreate, Depends(checked_message)],
+    handle: HandleMessage,
+) -> ConversationReply:
+    """Send a user message (text or button payload) and get the bot's reply."""
+    return await handle(conversation_id, body)
+
+
+@router.get("/{conversation_id}", response_model=ConversationRead, responses=NOT_FOUND)
+async def get_conversation(
+    conversation_id: ConversationIdPath, db_session: SessionDep
+) -> ConversationRead:
+    """Return the conversation's status and whole transcript (to restore the widget)."""
+    return await flows.read_conversation(db_session=db_session, conversation_id=conversation_id)
+
+
+@router.post("/{conversation_id}/close", response_model=ConversationRead, responses=NOT_FOUND)
+async def close_conversation(
+    conversation_id: ConversationIdPath,
+    db_session: SessionDep,
+    rasa: RasaDep,
+    notifier: NotifierDep,
+    clock: ClockDep,
+) -> ConversationRead:
+    """End the conversation (the widget's "Terminer"): a waiting or active LiveChat ends too.
+
+    A later message reopens it with the bot.
+    """
+    return await flows.close_conversation(
+        db_session=db_session,
+        rasa=rasa,
+        notifier=notifier,
+        now=clock(),
+        conversation_id=conversation_id,
+    )
+
+
+@router.post(
+    "/{conversation_id}/feedback",
+    response_model=FeedbackRead,
+    status_code=201,
+    responses={
+        404: {"description": "No such conversation, or no such message in it."},
+        422: {"description": "Invalid input, or the message carries no answer to rate."},
+    },
+)
+async def post_feedback(
+    conversation_id: ConversationIdPath, body: FeedbackCreate, db_session: SessionDep, rasa: RasaDep
+) -> FeedbackRead:
+    """Rate a bot answer thumbs up / down; after a down, `messages` offer a human advisor."""
+    return await flows.give_feedback(
+        db_session=db_session, rasa=rasa, conversation_id=conversation_id, body=body
+    )
+
+
+@router.post(
+    "/{conversation_id}/rating", response_model=RatingRead, status_code=201, responses=NOT_FOUND
+)
+async def post_rating(
+    conversation_id: ConversationIdPath, body: RatingCreate, db_session: SessionDep
+) -> RatingRead:
+    """Rate the whole conversation with 1 to 5 stars (the latest rating counts)."""
+    return await flows.rate_conversation(
+        db_session=db_session, conversation_id=conversation_id, body=body
+    )
+
+
+@router.websocket("/{conversation_id}/ws")
+async def conversation_socket(
+    websocket: WebSocket,
+    conversation_id: ConversationIdPath,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> None:
+    """The widget's live channel: bot and advisor messages after `after`, status changes."""
+    await socket.widget_socket(websocket=websocket, conversation_id=conversation_id, after=after)
+
+
+@webhook_router.post(
+    "/webhooks/rest/webhook",
+    response_model=list[RestWebhookOut],
+    response_model_exclude_none=True,
+    responses=ERROR_RESPONSES,
+)
+async def rest_webhook(
+    body: Annotated[RestWebhookIn, Depends(checked_webhook_message)], handle: HandleMessage
+) -> list[RestWebhookOut]:
+    """Rasa's REST channel: `{"sender", "message"}` in, `[{"recipient_id", "text", "buttons"}]`."""
+    reply = await handle(body.sender, body.as_message())
+    return [
+        RestWebhookOut(recipient_id=body.sender, text=m.text, buttons=m.buttons or None)
+        for m in reply.messages
+    ]
