@@ -10,6 +10,7 @@ UV := $(TOOLS)/bin/uv
 BOT := .venv-bot
 API := .venv-api
 DSFR := node_modules/@gouvfr/dsfr/dist/dsfr.min.css
+RASA_TOKEN_FILE := var/secrets/rasa_token
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help install system-deps model db run test lint format bench bench-matcher bench-retrieval bench-stats compare-nlu compare-retrieval calibrate-retrieval kb-export lock clean
@@ -48,8 +49,12 @@ system-deps: ## Install the Debian packages the browser tests need (chromium)
 	@command -v chromium >/dev/null || { echo "==> Installing Chromium (Debian package)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-model: $(BOT)/.installed ## Train the Rasa model if its inputs changed
-	$(BOT)/bin/python -m bot.train
+model: $(BOT)/.installed $(API)/.installed ## Train the model if its inputs or staged examples changed; load it unless it scores worse
+	$(API)/bin/python -m api.training.runner
+
+$(RASA_TOKEN_FILE): | $(API)/.installed
+	@echo "==> Generating the token of Rasa's HTTP API ($@)"
+	@mkdir -p $(@D) && umask 077 && $(API)/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
 db: $(API)/.installed ## Apply the database migrations and load the knowledge base
 	@echo "==> Database migrations"
@@ -59,7 +64,7 @@ db: $(API)/.installed ## Apply the database migrations and load the knowledge ba
 kb-export: $(API)/.installed ## Write the database's knowledge entries back to knowledge_base/entries/
 	$(API)/bin/python -m api.knowledge.cli export
 
-run: install model db ## Start Rasa, the action server and the API; print the URL
+run: install $(RASA_TOKEN_FILE) model db ## Start Rasa, the action server and the API; print the URL
 	@echo "==> Starting Rasa, the action server and the API (Ctrl-C stops them all)"
 	$(API)/bin/honcho start -f Procfile
 

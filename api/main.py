@@ -33,6 +33,7 @@ from api.nlu.router import router as nlu_router
 from api.notifications.service import OutboxWorker, SmtpMailer
 from api.review.router import admin_router as review_admin_router
 from api.stats.router import admin_router as stats_admin_router
+from api.training.router import admin_router as training_admin_router
 from api.web.router import router as web_router
 from knowledge_base.taxonomy import load_domains
 
@@ -51,6 +52,7 @@ API_ROUTERS = (
     auth_router,
     review_admin_router,
     stats_admin_router,
+    training_admin_router,
     health_router,
 )
 

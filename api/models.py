@@ -9,6 +9,7 @@ from api.knowledge.models import KnowledgeEntry, KnowledgeRevision, KnowledgeTex
 from api.notifications.models import OutboxEmail
 from api.review.models import ReviewDecision, ReviewMark
 from api.stats.models import ActivityHour, ActivityRollup
+from api.training.models import ModelRun, NluExample
 
 __all__ = [
     "ActivityHour",
@@ -23,6 +24,8 @@ __all__ = [
     "KnowledgeRevision",
     "KnowledgeText",
     "Message",
+    "ModelRun",
+    "NluExample",
     "OutboxEmail",
     "ReviewDecision",
     "ReviewMark",

@@ -34,3 +34,9 @@ def heldout() -> List[Tuple[str, str]]:
 def domain_of(intent: str) -> Optional[str]:
     """Return the domain an intent is about, if any."""
     return INTENT_DOMAIN.get(intent)
+
+
+def is_correct(expected: str, predicted: str) -> bool:
+    """A domain question is right when it reaches its domain; any other intent must match."""
+    domain = domain_of(expected)
+    return domain_of(predicted) == domain if domain else predicted == expected

@@ -79,6 +79,7 @@ SUITES: list[tuple[str, list[list[str]]]] = [
                 "tests/api/fsd",
                 "tests/api/review",
                 "tests/api/stats",
+                "tests/api/training/test_model_api.py",
             ]
         ],
     ),

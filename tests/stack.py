@@ -1,6 +1,7 @@
 """Start the whole stack (Rasa, action server, API) as subprocesses on free ports, for tests."""
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -51,6 +52,13 @@ class Stack:
     actions_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     tracker_store_yaml: str | None = None  # None: the default SQLite tracker store
+    # The token of Rasa's HTTP API (model loading, trackers), as `make run` generates one.
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    @property
+    def models_dir(self) -> Path:
+        """The stack's own models directory: retraining in a test leaves models/ alone."""
+        return self.workdir / "models"
 
     @property
     def api_url(self) -> str:
@@ -75,6 +83,9 @@ class Stack:
             "APP_ENV": "test",
             "DATABASE_URL": self.database_url,
             "RASA_URL": self.rasa_url,
+            "RASA_TOKEN": self.rasa_token,
+            "MODELS_DIR": str(self.models_dir),
+            "TRAINING_DIR": str(self.workdir / "training"),
             "ACTION_SERVER_URL": self.actions_url,
             "PUBLIC_URL": self.api_url,
             # Advisors "answer" at any time, so that browser tests do not depend on the clock
@@ -100,6 +111,17 @@ class Stack:
         )
         return path
 
+    def live_model(self) -> Path:
+        """The model Rasa starts with: the stack's current one, named by its key (Rasa reports
+        the file's name), linked to the trained model of models/ at first."""
+        current = self.models_dir / "current.tar.gz"
+        if not current.exists():
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            model = MODEL.resolve()
+            (self.models_dir / model.name).symlink_to(model)
+            current.symlink_to(model.name)
+        return self.models_dir / os.readlink(current)
+
     def _spawn_rasa(self) -> None:
         self._spawn(
             "rasa",
@@ -109,12 +131,14 @@ class Stack:
                 "bot.serve",
                 "run",
                 "--model",
-                str(MODEL),
+                str(self.live_model()),
                 "--interface",
                 "127.0.0.1",
                 "--port",
                 str(self.rasa_port),
                 "--enable-api",
+                "--auth-token",
+                self.rasa_token,
                 "--credentials",
                 "credentials.yml",
                 "--endpoints",

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     app_env: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite+aiosqlite:///{ROOT_DIR / 'var' / 'assistant.db'}"
     rasa_url: str = "http://127.0.0.1:5005"
+    # The token of Rasa's HTTP API (model loading, status): RASA_TOKEN, else the file `make run`
+    # generates on first start (never a default in the repository).
+    rasa_token: SecretStr | None = None
+    rasa_token_file: Path = ROOT_DIR / "var" / "secrets" / "rasa_token"
     action_server_url: str = "http://127.0.0.1:5055"
     public_url: str = "http://localhost:8000"
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
@@ -59,12 +63,26 @@ class Settings(BaseSettings):
     fsd_system_api_key: SecretStr | None = None
     fsd_max_attachment_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     fsd_max_attachments: int = Field(default=20, ge=1, le=100)
+    # Retraining the NLU (api/training/): the bot's Python, where models and run logs go.
+    bot_python: Path = ROOT_DIR / ".venv-bot" / "bin" / "python"
+    models_dir: Path = ROOT_DIR / "models"
+    training_dir: Path = ROOT_DIR / "var" / "training"
+    training_timeout_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     canned_responses_file: Path = ROOT_DIR / "knowledge_base" / "canned_responses.yml"
 
     dsfr_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr" / "dist"
     # The State's chart components (statistics page).
     dsfr_chart_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr-chart" / "dist"
     domains_file: Path = ROOT_DIR / "knowledge_base" / "domains.yml"
+
+    def rasa_auth_token(self) -> str | None:
+        """The token for Rasa's HTTP API, from RASA_TOKEN or the generated file."""
+        if self.rasa_token is not None:
+            return self.rasa_token.get_secret_value() or None
+        try:
+            return self.rasa_token_file.read_text().strip() or None
+        except OSError:
+            return None
 
     @model_validator(mode="after")
     def refuse_placeholder_secret(self) -> "Settings":

@@ -8,12 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit
 from api.conversations.models import UnansweredMessage
+from api.core.errors import AppError
 from api.knowledge import service as knowledge
 from api.knowledge.schemas import EntryCreate
 from api.review import service
 from api.review.models import DecisionKind, ReviewDecision
 from api.review.schemas import DecisionCreate
+from api.training import service as training
 from knowledge_base.taxonomy import Domain
+
+
+class UnknownDomainError(AppError):
+    """A training example for a domain that does not exist."""
+
+    status_code = 422
 
 
 async def _attach(
@@ -58,10 +66,36 @@ async def _new_entry(
     return {"entry": entry.id}
 
 
+def _check_domain(domain: str, domains: Sequence[Domain]) -> None:
+    if domain not in {d.id for d in domains}:
+        raise UnknownDomainError(f"unknown domain {domain!r}", "Ce domaine n'existe pas.")
+
+
+async def _stage(
+    *,
+    db_session: AsyncSession,
+    items: Sequence[UnansweredMessage],
+    domain: str,
+    actor: str,
+    decision_id: int,
+) -> list[str]:
+    """Stage the group's wordings as examples of the domain's intent; return those added."""
+    staged = await training.stage_examples(
+        db_session=db_session,
+        texts=service.wordings(items),
+        intent=domain,
+        actor=actor,
+        decision_id=decision_id,
+    )
+    return [e.text for e in staged]
+
+
 async def decide(
     *, db_session: AsyncSession, body: DecisionCreate, actor: str, domains: Sequence[Domain]
 ) -> ReviewDecision:
     """Carry out a decision on inbox items and mark them reviewed (not committed)."""
+    if body.nlu_domain is not None:
+        _check_domain(body.nlu_domain, domains)
     items = await service.items_to_decide(
         db_session=db_session, kind=body.item_kind, item_ids=body.item_ids
     )
@@ -90,12 +124,26 @@ async def decide(
         entry_id=entry_id,
         added=added,
     )
+    staged: list[str] = []
+    if body.nlu_domain is not None:
+        staged = await _stage(
+            db_session=db_session,
+            items=cast(list[UnansweredMessage], items),
+            domain=body.nlu_domain,
+            actor=actor,
+            decision_id=decision.id,
+        )
     await audit.record(
         db_session=db_session,
         actor=actor,
         action=f"review.{body.decision.value}",
         target=f"{body.item_kind.value}:{','.join(map(str, sorted(set(body.item_ids))))}",
-        detail={"decision": decision.id, "entry_id": entry_id, **added},
+        detail={
+            "decision": decision.id,
+            "entry_id": entry_id,
+            **added,
+            **({"nlu_domain": body.nlu_domain, "examples": staged} if staged else {}),
+        },
     )
     return decision
 
@@ -116,10 +164,15 @@ async def undo(*, db_session: AsyncSession, decision_id: int, actor: str) -> Rev
         )
     ):
         removed = {"text": text}
+    withdrawn = await training.remove_examples_of_decision(
+        db_session=db_session, decision_id=decision.id, actor=actor
+    )
+    if withdrawn:
+        removed = {**removed, "examples": ", ".join(withdrawn)}
     new_entry = decision.added.get("entry")
     if isinstance(new_entry, str):
         await knowledge.retire_entry(db_session=db_session, entry_id=new_entry, actor=actor)
-        removed = {"retired": new_entry}
+        removed = {**removed, "retired": new_entry}
     await audit.record(
         db_session=db_session,
         actor=actor,

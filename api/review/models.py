@@ -27,6 +27,7 @@ class DecisionKind(enum.StrEnum):
     OFF_TOPIC = "off_topic"  # not a Chorus question: the bot was right not to answer
     IGNORE = "ignore"  # nothing to learn from it
     DONE = "done"  # read and acted upon elsewhere (e.g. the entry was edited)
+    NLU_EXAMPLE = "nlu_example"  # staged as a training example of a domain for the next model
 
 
 class ReviewDecision(Base):

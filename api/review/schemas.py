@@ -117,6 +117,14 @@ class DecisionCreate(BaseModel):
         description="Attach as an error message (default: when the item was a pasted error).",
     )
     entry: EntryCreate | None = Field(default=None, description="The new entry (new_entry).")
+    nlu_domain: str | None = Field(
+        default=None,
+        max_length=64,
+        description=(
+            "Stage the wordings as training examples of this domain for the next model "
+            "(nlu_example; optional with attach and new_entry)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "DecisionCreate":
@@ -124,10 +132,11 @@ class DecisionCreate(BaseModel):
             raise ValueError("attach needs entry_id")
         if self.decision is DecisionKind.NEW_ENTRY and self.entry is None:
             raise ValueError("new_entry needs entry")
-        if self.decision in (DecisionKind.ATTACH, DecisionKind.NEW_ENTRY) and (
-            self.item_kind is not ItemKind.UNANSWERED
-        ):
-            raise ValueError("only unanswered messages are taught to an entry")
+        if self.decision is DecisionKind.NLU_EXAMPLE and not self.nlu_domain:
+            raise ValueError("nlu_example needs nlu_domain")
+        teaching = (DecisionKind.ATTACH, DecisionKind.NEW_ENTRY, DecisionKind.NLU_EXAMPLE)
+        if self.decision in teaching and self.item_kind is not ItemKind.UNANSWERED:
+            raise ValueError("only unanswered messages are taught to an entry or to the model")
         return self
 
 

@@ -49,7 +49,10 @@ async def claimed(
 
 async def rasa_tracker(stack: Any, conversation_id: str) -> dict[str, Any]:
     async with httpx.AsyncClient() as client:
-        response = await client.get(f"{stack.rasa_url}/conversations/{conversation_id}/tracker")
+        response = await client.get(
+            f"{stack.rasa_url}/conversations/{conversation_id}/tracker",
+            params={"token": stack.rasa_token},
+        )
     return dict(response.json())
 
 
