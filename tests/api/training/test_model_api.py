@@ -60,7 +60,10 @@ async def test_an_example_staged_from_the_inbox_waits_for_the_next_model_and_und
     state = (await kb_client.get(MODEL, headers=admin_headers)).json()
     assert state["pending_examples"] == 1
     [example] = state["examples"]
-    assert (example["text"], example["intent"]) == ("le voyant de ma carte reste rouge", "connexion")
+    assert (example["text"], example["intent"]) == (
+        "le voyant de ma carte reste rouge",
+        "connexion",
+    )
     assert example["staged_by"] == "admin-1" and example["trained_in"] is None
     inbox = (await kb_client.get("/api/v1/admin/review/inbox", headers=admin_headers)).json()
     assert inbox["total_items"] == 0
