@@ -22,6 +22,7 @@
     off_topic: "Marqué hors sujet",
     ignore: "Ignoré",
     done: "Marqué comme traité",
+    nlu_example: "Exemple ajouté pour le prochain modèle",
   };
   const ACTIONS = {
     "review.attach": "Rattachement à une fiche",
@@ -30,6 +31,9 @@
     "review.ignore": "Ignoré",
     "review.done": "Traité",
     "review.undo": "Annulation",
+    "review.nlu_example": "Exemple pour le modèle",
+    "model.train": "Entraînement du modèle",
+    "model.example_removed": "Exemple retiré du modèle",
     "knowledge.create": "Création de fiche",
     "knowledge.update": "Modification de fiche",
     "knowledge.retire": "Retrait de fiche",
@@ -75,7 +79,7 @@
 
   // ---- sections ---------------------------------------------------------------------------
 
-  const SECTIONS = ["inbox", "editor", "stats"];
+  const SECTIONS = ["inbox", "editor", "stats", "model"];
 
   function showSection(name) {
     $("transcript-panel").hidden = true;
@@ -93,6 +97,7 @@
   $("show-inbox").addEventListener("click", () => showSection("inbox"));
   $("show-editor").addEventListener("click", () => showSection("editor"));
   $("show-stats").addEventListener("click", () => showSection("stats"));
+  $("show-model").addEventListener("click", () => showSection("model"));
 
   // ---- inbox ------------------------------------------------------------------------------
 
@@ -149,6 +154,7 @@
     if (line.kind === "unanswered") {
       item.appendChild(teachingForm(line, outcome, actions));
       actions.appendChild(button("Nouvelle fiche", "fr-btn--secondary", () => openNewEntry(line)));
+      if (!line.paste) actions.appendChild(exampleControl(line, outcome, actions));
       actions.appendChild(button("Hors sujet", "fr-btn--tertiary", () => decide(line, { decision: "off_topic" }, outcome, actions)));
       actions.appendChild(button("Ignorer", "fr-btn--tertiary", () => decide(line, { decision: "ignore" }, outcome, actions)));
     } else {
@@ -249,6 +255,50 @@
     return form;
   }
 
+  // The domains of the menu and the NLU, fetched once.
+  let domainList = null;
+  function domains() {
+    domainList =
+      domainList ||
+      api("GET", "/api/v1/kb/domains").then((result) => {
+        if (!result.ok) {
+          domainList = null;
+          throw new Error(errorMessage(result));
+        }
+        return result.data;
+      });
+    return domainList;
+  }
+
+  // "Exemple pour le domaine X": stage the wordings as training examples of a domain.
+  function exampleControl(line, outcome, actions) {
+    const group = element("div", "admin-example");
+    const id = "example-" + line.key.replace(/[^a-z0-9]/gi, "-");
+    const label = element("label", "fr-label", "Domaine de l'exemple pour le modèle");
+    label.htmlFor = id;
+    const select = element("select", "fr-select fr-select--sm");
+    select.id = id;
+    const stage = button("Exemple pour le domaine", "fr-btn--tertiary", () =>
+      decide(line, { decision: "nlu_example", nlu_domain: select.value }, outcome, actions)
+    );
+    const relabel = () => {
+      const chosen = select.options[select.selectedIndex];
+      stage.textContent = "Exemple pour le domaine " + (chosen ? chosen.textContent : "");
+    };
+    select.addEventListener("change", relabel);
+    domains().then((list) => {
+      for (const domain of list) {
+        const option = element("option", null, domain.label || domain.id);
+        option.value = domain.id;
+        select.appendChild(option);
+      }
+      if (line.nlu_domain) select.value = line.nlu_domain;
+      relabel();
+    }, (error) => setStatus(error.message));
+    group.append(label, select, stage);
+    return group;
+  }
+
   async function decide(line, body, outcome, actions, form) {
     const result = await api("POST", "/api/v1/admin/review/decisions", {
       item_kind: line.kind,
@@ -313,9 +363,13 @@
 
   async function openNewEntry(line) {
     if (!domainsLoaded) {
-      const result = await api("GET", "/api/v1/kb/domains");
-      if (!result.ok) return setStatus(errorMessage(result));
-      for (const domain of result.data) {
+      let list;
+      try {
+        list = await domains();
+      } catch (error) {
+        return setStatus(error.message);
+      }
+      for (const domain of list) {
         const option = element("option", null, domain.label || domain.title || domain.id);
         option.value = domain.id;
         $("entry-domain").appendChild(option);
@@ -439,6 +493,7 @@
     formatDate,
     errorMessage,
     loadAudit,
+    domains,
     onStart: [],
     onShow: {},
     token: staff.token,
