@@ -1,6 +1,7 @@
 """`make model`'s runner with the real bot environment: a model trained on misleading examples
 does worse on the held-out NLU set than the live one, so it is refused and the live model stays."""
 
+import asyncio
 import os
 import subprocess
 from pathlib import Path
@@ -36,7 +37,8 @@ async def test_a_model_that_does_worse_on_the_heldout_set_is_refused_and_the_liv
     (models / live.name).symlink_to(live)
     (models / "current.tar.gz").symlink_to(live.name)
 
-    finished = subprocess.run(
+    finished = await asyncio.to_thread(
+        subprocess.run,
         [str(API_BIN / "python"), "-m", "api.training.runner"],
         cwd=ROOT,
         env={
