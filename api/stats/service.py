@@ -341,29 +341,42 @@ async def _average_stars(
 async def _handoff_figures(
     *, db_session: AsyncSession, bounds: tuple[datetime, datetime], profile: dict[str, str]
 ) -> dict[str, Any]:
-    period = (Handoff.requested_at >= bounds[0], Handoff.requested_at < bounds[1])
-
-    async def grouped(column: Any) -> dict[str, int]:
-        query = select(column, func.count()).where(*period).group_by(column)
-        query = _profile_filter(query, Handoff.conversation_id, profile)
-        rows = (await db_session.execute(query)).all()
-        return {str(key): count for key, count in rows if key is not None}
-
-    async def average(value: Any, *where: ColumnElement[bool]) -> float | None:
-        query = _profile_filter(
-            select(func.avg(value)).where(*period, *where), Handoff.conversation_id, profile
-        )
-        result = await db_session.scalar(query)
-        return round(float(result), 2) if result is not None else None
-
+    """Handoffs by category and outcome, advisors' stars, waiting time: one grouped query."""
     wait: ColumnElement[Any]
     if db_session.bind.dialect.name == "postgresql":
         wait = func.extract("epoch", Handoff.claimed_at - Handoff.requested_at)
     else:
         wait = (func.julianday(Handoff.claimed_at) - func.julianday(Handoff.requested_at)) * 86400
+    query = (
+        select(
+            Handoff.category,
+            Handoff.outcome,
+            func.count(),
+            func.sum(Handoff.stars),
+            func.count(Handoff.stars),
+            func.sum(wait),
+            func.count(Handoff.claimed_at),
+        )
+        .where(Handoff.requested_at >= bounds[0], Handoff.requested_at < bounds[1])
+        .group_by(Handoff.category, Handoff.outcome)
+    )
+    query = _profile_filter(query, Handoff.conversation_id, profile)
+    by_category: Counter[str] = Counter()
+    by_outcome: Counter[str] = Counter()
+    stars = [0.0, 0]
+    waits = [0.0, 0]
+    for category, outcome, count, star_sum, rated, wait_sum, claimed in (
+        await db_session.execute(query)
+    ).all():
+        if category is not None:
+            by_category[str(category)] += count
+        if outcome is not None:
+            by_outcome[str(outcome)] += count
+        stars = [stars[0] + float(star_sum or 0), stars[1] + rated]
+        waits = [waits[0] + float(wait_sum or 0), waits[1] + claimed]
     return {
-        "handoffs_by_category": await grouped(Handoff.category),
-        "handoffs_by_outcome": await grouped(Handoff.outcome),
-        "advisor_stars": await average(Handoff.stars, Handoff.stars.is_not(None)),
-        "average_wait_seconds": await average(wait, Handoff.claimed_at.is_not(None)),
+        "handoffs_by_category": dict(by_category),
+        "handoffs_by_outcome": dict(by_outcome),
+        "advisor_stars": round(stars[0] / stars[1], 2) if stars[1] else None,
+        "average_wait_seconds": round(waits[0] / waits[1], 2) if waits[1] else None,
     }

@@ -163,18 +163,18 @@ async def _execute(
     _point_current_at(candidate)
     if status is None:
         _say(f"No Rasa server answers: {key} will be served at the next start")
+        await _mark_trained(run, example_ids, key)
         await run.record(
             status=RunStatus.PROMOTED,
             detail="Aucun serveur Rasa en service : le modèle sera chargé au prochain démarrage.",
         )
-        await _mark_trained(run, example_ids, key)
         return RunStatus.PROMOTED
 
     _say(f"Loading {key} into the running Rasa server ({settings.rasa_url})")
     await run.record(status=RunStatus.LOADING)
     await service.load_model(rasa_url=settings.rasa_url, token=token, model_file=candidate)
-    await run.record(status=RunStatus.LOADED, detail="Modèle chargé sans interruption.")
     await _mark_trained(run, example_ids, key)
+    await run.record(status=RunStatus.LOADED, detail="Modèle chargé sans interruption.")
     _say(f"Model {key} is live")
     return RunStatus.LOADED
 
