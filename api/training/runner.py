@@ -225,10 +225,12 @@ async def execute(
                 data=data,
                 accept_worse=accept_worse,
             )
-        except (RunFailedError, AppError, OSError) as exc:
-            detail = exc.message if isinstance(exc, AppError) else str(exc)
+        except Exception as exc:  # the run must end recorded, whatever stopped it
+            detail = exc.message if isinstance(exc, AppError) else str(exc) or repr(exc)
             _say(f"Failed: {detail}")
             await run.record(status=RunStatus.FAILED, detail=detail[:2000])
+            if not isinstance(exc, RunFailedError | AppError | OSError):
+                raise
             return RunStatus.FAILED
     finally:
         await engine.dispose()

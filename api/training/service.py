@@ -233,10 +233,16 @@ async def rasa_status(*, rasa_url: str, token: str | None) -> dict[str, Any] | N
 
 async def load_model(*, rasa_url: str, token: str | None, model_file: Path) -> None:
     """Make the running Rasa server answer with this model (conversations are kept)."""
-    async with httpx.AsyncClient(timeout=300.0) as client:
-        response = await client.put(
-            f"{rasa_url}/model", params=_auth(token), json={"model_file": str(model_file)}
-        )
+    try:
+        async with httpx.AsyncClient(timeout=300.0) as client:
+            response = await client.put(
+                f"{rasa_url}/model", params=_auth(token), json={"model_file": str(model_file)}
+            )
+    except httpx.HTTPError as exc:
+        raise RasaAdminError(
+            f"Rasa could not be reached to load {model_file}: {exc!r}",
+            "Le serveur Rasa ne répond plus : le modèle sera chargé à son prochain démarrage.",
+        ) from exc
     if response.status_code != 204:
         raise RasaAdminError(
             f"Rasa could not load {model_file}: {response.status_code} {response.text[:500]}",
