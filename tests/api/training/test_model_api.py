@@ -19,18 +19,13 @@ from tests.api.review.test_inbox import DECISIONS, missed
 MODEL = "/api/v1/admin/model"
 
 
-async def stage(
-    client: httpx.AsyncClient, headers: dict[str, str], item_id: int, domain: str
+async def decide(
+    client: httpx.AsyncClient, headers: dict[str, str], item_id: int, **body: Any
 ) -> httpx.Response:
+    """A decision on one unanswered message (staging it for the model by default)."""
+    body.setdefault("decision", "nlu_example")
     return await client.post(
-        DECISIONS,
-        json={
-            "item_kind": "unanswered",
-            "item_ids": [item_id],
-            "decision": "nlu_example",
-            "nlu_domain": domain,
-        },
-        headers=headers,
+        DECISIONS, json={"item_kind": "unanswered", "item_ids": [item_id], **body}, headers=headers
     )
 
 
@@ -53,7 +48,7 @@ async def test_an_example_staged_from_the_inbox_waits_for_the_next_model_and_und
     kb_client: httpx.AsyncClient, admin_headers: dict[str, str], database_url: str
 ) -> None:
     item_id = await missed(database_url, "train-conv-01", "le voyant de ma carte reste rouge")
-    response = await stage(kb_client, admin_headers, item_id, "connexion")
+    response = await decide(kb_client, admin_headers, item_id, nlu_domain="connexion")
     assert response.status_code == 201, response.text
     decision = response.json()
 
@@ -80,16 +75,13 @@ async def test_attaching_to_an_entry_can_also_stage_the_wording_for_the_model(
     kb_client: httpx.AsyncClient, admin_headers: dict[str, str], database_url: str
 ) -> None:
     item_id = await missed(database_url, "train-conv-02", "ma carte agent ne s'allume plus")
-    response = await kb_client.post(
-        DECISIONS,
-        json={
-            "item_kind": "unanswered",
-            "item_ids": [item_id],
-            "decision": "attach",
-            "entry_id": "connexion-chorus-pro-mot-de-passe-oublie",
-            "nlu_domain": "connexion",
-        },
-        headers=admin_headers,
+    response = await decide(
+        kb_client,
+        admin_headers,
+        item_id,
+        decision="attach",
+        entry_id="connexion-chorus-pro-mot-de-passe-oublie",
+        nlu_domain="connexion",
     )
     assert response.status_code == 201, response.text
     state = (await kb_client.get(MODEL, headers=admin_headers)).json()
@@ -100,7 +92,7 @@ async def test_a_staged_example_is_withdrawn_once_and_unknown_ones_are_404(
     kb_client: httpx.AsyncClient, admin_headers: dict[str, str], database_url: str
 ) -> None:
     item_id = await missed(database_url, "train-conv-03", "impossible d'ouvrir mon EJ")
-    assert (await stage(kb_client, admin_headers, item_id, "ej")).status_code == 201
+    assert (await decide(kb_client, admin_headers, item_id, nlu_domain="ej")).status_code == 201
     [example] = (await kb_client.get(MODEL, headers=admin_headers)).json()["examples"]
 
     path = f"{MODEL}/examples/{example['id']}"
@@ -129,11 +121,7 @@ async def test_a_bad_staging_request_gets_a_french_422_and_leaves_the_item_in_th
     message: str,
 ) -> None:
     item_id = await missed(database_url, "train-conv-04", "ça ne marche pas du tout")
-    response = await kb_client.post(
-        DECISIONS,
-        json={"item_kind": "unanswered", "item_ids": [item_id], "decision": "nlu_example", **body},
-        headers=admin_headers,
-    )
+    response = await decide(kb_client, admin_headers, item_id, **body)
     assert response.status_code == 422
     assert response.json()["message"].startswith(message)
     inbox = (await kb_client.get("/api/v1/admin/review/inbox", headers=admin_headers)).json()
