@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             base_url=settings.rasa_url,
             timeout_seconds=settings.rasa_timeout_seconds,
             max_in_flight=settings.rasa_max_in_flight,
+            token=settings.rasa_auth_token(),
         )
         outbox = OutboxWorker(
             sessions=state.session_factory,

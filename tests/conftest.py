@@ -11,7 +11,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator["object"]:
     from tests.stack import Stack
 
     running = Stack(workdir=tmp_path_factory.mktemp("stack")).start()
-    try:
-        yield running
-    finally:
-        running.stop()
+    # Apps built in process (tests/api) read Rasa's token from the environment, as in production.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RASA_TOKEN", running.rasa_token)
+        try:
+            yield running
+        finally:
+            running.stop()

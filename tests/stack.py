@@ -54,6 +54,7 @@ class Stack:
     tracker_store_yaml: str | None = None  # None: the default SQLite tracker store
     # The token of Rasa's HTTP API (model loading, trackers), as `make run` generates one.
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
 
     @property
     def models_dir(self) -> Path:
@@ -84,6 +85,7 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "RASA_URL": self.rasa_url,
             "RASA_TOKEN": self.rasa_token,
+            "SECRET_KEY": self.secret_key,
             "MODELS_DIR": str(self.models_dir),
             "TRAINING_DIR": str(self.workdir / "training"),
             "ACTION_SERVER_URL": self.actions_url,
@@ -175,7 +177,12 @@ class Stack:
             env=env,
             check=True,
         )
-        bot_env = {**os.environ, "ASSISTANT_API_URL": self.api_url, "PYTHONWARNINGS": "ignore"}
+        bot_env = {
+            **os.environ,
+            "ASSISTANT_API_URL": self.api_url,
+            "PYTHONWARNINGS": "ignore",
+            "SANIC_HOST": "127.0.0.1",
+        }
         self._spawn_rasa()
         self._spawn(
             "actions",

@@ -1,5 +1,7 @@
 """Settings read from environment variables (and an optional .env file), with safe defaults."""
 
+import os
+import secrets
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -9,7 +11,30 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
-PLACEHOLDER_SECRET = "dev-only-change-me"
+MIN_SECRET_LENGTH = 32
+
+
+def read_or_create_secret(path: Path) -> str:
+    """A random secret kept in a file only its owner reads, created on first use."""
+    try:
+        secret = path.read_text().strip()
+    except FileNotFoundError:
+        secret = ""
+    if len(secret) >= MIN_SECRET_LENGTH:
+        return secret
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secret + "\n")
+    try:
+        os.link(tmp, path)  # the first process to create it wins; the others read its secret
+    except FileExistsError:
+        secret = path.read_text().strip() or secret
+    finally:
+        tmp.unlink(missing_ok=True)
+    return secret
 
 
 class Settings(BaseSettings):
@@ -26,7 +51,10 @@ class Settings(BaseSettings):
     rasa_token_file: Path = ROOT_DIR / "var" / "secrets" / "rasa_token"
     action_server_url: str = "http://127.0.0.1:5055"
     public_url: str = "http://localhost:8000"
-    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    # Signs staff tokens. Unset: generated once into secret_key_file (development and tests);
+    # production refuses to start without it. There is no default value anywhere.
+    secret_key: SecretStr = SecretStr("")
+    secret_key_file: Path = ROOT_DIR / "var" / "secrets" / "secret_key"
 
     token_max_age_seconds: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
     rasa_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
@@ -85,13 +113,16 @@ class Settings(BaseSettings):
             return None
 
     @model_validator(mode="after")
-    def refuse_placeholder_secret(self) -> "Settings":
-        """Refuse the development placeholder secret in production."""
-        if self.app_env == "production" and self.secret_key.get_secret_value() in (
-            "",
-            PLACEHOLDER_SECRET,
-        ):
-            raise ValueError("SECRET_KEY must be set to a real secret when APP_ENV=production")
+    def resolve_secrets(self) -> "Settings":
+        """Generate the development secret once; refuse a missing or short one in production."""
+        secret = self.secret_key.get_secret_value()
+        if self.app_env == "production" and len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be set to a random secret of {MIN_SECRET_LENGTH} characters or "
+                "more when APP_ENV=production"
+            )
+        if not secret:
+            self.secret_key = SecretStr(read_or_create_secret(self.secret_key_file))
         key = self.fsd_system_api_key.get_secret_value() if self.fsd_system_api_key else None
         if self.app_env == "production" and key is not None and len(key) < 24:
             raise ValueError("FSD_SYSTEM_API_KEY must be at least 24 characters in production")

@@ -54,9 +54,18 @@ class RasaClient:
     the latency tail close to the median when Rasa is overloaded.
     """
 
-    def __init__(self, *, base_url: str, timeout_seconds: float, max_in_flight: int) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout_seconds: float,
+        max_in_flight: int,
+        token: str | None = None,
+    ) -> None:
+        # Rasa's HTTP API (parse, tracker events) takes its token as a query parameter.
         self._http = httpx.AsyncClient(
             base_url=base_url,
+            params={"token": token} if token else None,
             timeout=timeout_seconds,
             limits=httpx.Limits(max_connections=max_in_flight * 2),
         )
