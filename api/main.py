@@ -19,6 +19,7 @@ from api.core.errors import install_error_handlers
 from api.core.limits import BodySizeLimit
 from api.core.rasa import RasaClient
 from api.core.realtime import create_notifier
+from api.core.throttle import Throttle
 from api.fsd.desk import desk_from
 from api.fsd.router import router as fsd_router
 from api.handoff.hours import opening_hours_from
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         )
         await outbox.start()
         state.wake_outbox = outbox.wake
+        state.throttle = Throttle(redis_url=settings.throttle_redis_url)
         state.notifier = create_notifier(settings.realtime_redis_url)
         await state.notifier.start()
         state.fsd_desk = desk_from(

@@ -1,11 +1,11 @@
 """Authentication endpoint for support staff."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.auth import service
 from api.auth.models import Role
 from api.auth.schemas import TokenRead, TokenRequest
-from api.core.deps import SessionDep, SettingsDep
+from api.core.deps import SessionDep, SettingsDep, ThrottleDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -13,14 +13,27 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post(
     "/token",
     response_model=TokenRead,
-    responses={401: {"description": "Wrong username or password."}},
+    responses={
+        401: {"description": "Wrong username or password."},
+        429: {"description": "Too many failed attempts for this user name or address."},
+    },
 )
 async def create_token(
-    body: TokenRequest, db_session: SessionDep, settings: SettingsDep
+    body: TokenRequest,
+    request: Request,
+    db_session: SessionDep,
+    settings: SettingsDep,
+    throttle: ThrottleDep,
 ) -> TokenRead:
     """Exchange a staff member's credentials for a bearer token."""
-    user = await service.authenticate(
-        db_session=db_session, username=body.username, password=body.password
+    user = await service.log_in(
+        db_session=db_session,
+        throttle=throttle,
+        username=body.username,
+        password=body.password,
+        address=request.client.host if request.client else "unknown",
+        per_username=settings.login_attempts_per_username,
+        per_address=settings.login_attempts_per_address,
     )
     token = service.issue_token(secret=settings.secret_key.get_secret_value(), user=user)
     return TokenRead(

@@ -1,6 +1,9 @@
 """Accounts, password checks and signed bearer tokens."""
 
+import asyncio
+import secrets
 from collections.abc import Sequence
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,10 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import DESK_ROLES, Role, User
 from api.core.errors import AppError, ConflictError
+from api.core.throttle import Throttle
 
 _hasher = PasswordHasher()
 TOKEN_SALT = "assistant-chorus-staff-token"
 MIN_PASSWORD_LENGTH = 12
+
+
+TOO_MANY_LOGINS = "Trop de tentatives de connexion : réessayez dans quelques minutes."
 
 
 class AuthenticationError(AppError):
@@ -58,17 +65,55 @@ async def create_user(
     return user
 
 
-async def authenticate(*, db_session: AsyncSession, username: str, password: str) -> User:
-    """Return the active user with these credentials, or raise AuthenticationError."""
-    user = await db_session.scalar(select(User).where(User.username == username))
+@cache
+def _decoy_hash() -> str:
+    """A hash checked for unknown users, so that they take as long as known ones."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        if user is None or not user.active:
-            raise VerificationError
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError) as exc:
+        return _hasher.verify(password_hash or _decoy_hash(), password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def authenticate(*, db_session: AsyncSession, username: str, password: str) -> User:
+    """Return the active user with these credentials, or raise AuthenticationError (the hash is
+    checked in a thread, and unknown users take as long as known ones)."""
+    user = await db_session.scalar(select(User).where(User.username == username))
+    known = user is not None and user.active
+    stored = user.password_hash if user is not None and known else None
+    if not await asyncio.to_thread(_verify, stored, password) or user is None:
         raise AuthenticationError(
             "invalid username or password", "Identifiant ou mot de passe incorrect."
-        ) from exc
+        )
+    return user
+
+
+async def log_in(
+    *,
+    db_session: AsyncSession,
+    throttle: Throttle,
+    username: str,
+    password: str,
+    address: str,
+    per_username: str,
+    per_address: str,
+) -> User:
+    """Authenticate within the attempts allowed per user name and per address; a failure
+    counts against both, a success clears the user name's count."""
+    user_limit, address_limit = Throttle.limit(per_username), Throttle.limit(per_address)
+    name_key = username.strip().casefold()
+    await throttle.check(user_limit, "login-user", name_key, message=TOO_MANY_LOGINS)
+    await throttle.check(address_limit, "login-address", address, message=TOO_MANY_LOGINS)
+    try:
+        user = await authenticate(db_session=db_session, username=username, password=password)
+    except AuthenticationError:
+        await throttle.hit(user_limit, "login-user", name_key)
+        await throttle.hit(address_limit, "login-address", address)
+        raise
+    await throttle.clear(user_limit, "login-user", name_key)
     return user
 
 

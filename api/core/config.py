@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     handoff_closed_dates: set[date] = Field(default_factory=set)
     # Several API processes: their WebSocket notifications go through Redis (None: in process).
     realtime_redis_url: str | None = None
+    # Failed logins allowed per user name and per address in a moving window (`limits` syntax),
+    # counted in Redis when THROTTLE_REDIS_URL is set (several API processes), else in memory.
+    login_attempts_per_username: str = "5/15 minutes"
+    login_attempts_per_address: str = "30/15 minutes"
+    throttle_redis_url: str | None = None
     # FSD notifications: an SMTP server (mails wait in the outbox, retried, while it is down).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
@@ -126,6 +131,18 @@ class Settings(BaseSettings):
         key = self.fsd_system_api_key.get_secret_value() if self.fsd_system_api_key else None
         if self.app_env == "production" and key is not None and len(key) < 24:
             raise ValueError("FSD_SYSTEM_API_KEY must be at least 24 characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def check_limits(self) -> "Settings":
+        """Refuse rate limits `limits` cannot read."""
+        from limits import parse
+
+        for name in ("login_attempts_per_username", "login_attempts_per_address"):
+            try:
+                parse(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"{name.upper()} is not a limit such as '5/15 minutes'") from exc
         return self
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from api.core.config import Settings
 from api.core.ids import CONVERSATION_ID_PATTERN
 from api.core.rasa import RasaClient
 from api.core.realtime import Notifier
+from api.core.throttle import Throttle
 
 OutboxWaker = Callable[[], None]
 
@@ -32,6 +33,7 @@ def state(name: str) -> Callable[[Request], Any]:
 
 SessionDep = Annotated[AsyncSession, Depends(_db_session)]
 SettingsDep = Annotated[Settings, Depends(state("settings"))]
+ThrottleDep = Annotated[Throttle, Depends(state("throttle"))]
 RasaDep = Annotated[RasaClient, Depends(state("rasa"))]
 NotifierDep = Annotated[Notifier, Depends(state("notifier"))]
 ClockDep = Annotated[Clock, Depends(state("clock"))]

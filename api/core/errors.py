@@ -81,6 +81,16 @@ class ConflictError(AppError):
     status_code = 409
 
 
+class TooManyRequestsError(AppError):
+    """Too many attempts: the client may retry after `retry_after` seconds."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, message: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail, message)
+        self.retry_after = max(1, retry_after)
+
+
 class UpstreamUnavailableError(AppError):
     """A process the API depends on (Rasa, the action server) did not answer."""
 
@@ -106,7 +116,10 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
 async def _app_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     body = {"detail": exc.detail, "message": exc.message, **jsonable_encoder(exc.extra)}
-    return JSONResponse(status_code=exc.status_code, content=body)
+    headers = (
+        {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequestsError) else None
+    )
+    return JSONResponse(status_code=exc.status_code, content=body, headers=headers)
 
 
 async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse:

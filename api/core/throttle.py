@@ -1,0 +1,49 @@
+"""Counting attempts per key in a moving window (the `limits` library): in memory for one API
+process, in Redis when several share the count."""
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from api.core.errors import TooManyRequestsError
+
+
+class Throttle:
+    """Refuses a key once it has used its attempts in the window."""
+
+    def __init__(self, *, redis_url: str | None) -> None:
+        storage: Storage = (
+            RedisStorage(
+                redis_url.replace("redis://", "async+redis://", 1), implementation="redispy"
+            )
+            if redis_url
+            else MemoryStorage()
+        )
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    @staticmethod
+    def limit(text: str) -> RateLimitItem:
+        """A limit written as `limits` reads it ("10/15 minutes")."""
+        return parse(text)
+
+    async def check(self, item: RateLimitItem, *key: str, message: str) -> None:
+        """Raise TooManyRequestsError (with Retry-After) if the key has no attempt left."""
+        if await self._limiter.test(item, *key):
+            return
+        stats = await self._limiter.get_window_stats(item, *key)
+        raise TooManyRequestsError(
+            f"too many attempts for {key[0]}: {item}",
+            message,
+            retry_after=math.ceil(stats.reset_time - time.time()),
+        )
+
+    async def hit(self, item: RateLimitItem, *key: str) -> None:
+        """Count one attempt."""
+        await self._limiter.hit(item, *key)
+
+    async def clear(self, item: RateLimitItem, *key: str) -> None:
+        """Forget the key's attempts (after a success)."""
+        await self._limiter.clear(item, *key)
