@@ -19,7 +19,13 @@ from api.conversations.models import ConversationStatus, FeedbackRating
 from api.conversations.schemas import BotMessageRead, ButtonRead, MessageRead
 from api.core.config import Settings
 from api.core.ids import ConversationId
-from api.core.text import clean_ministry_code, clean_text, text_length_errors
+from api.core.text import (
+    Metadata,
+    clean_ministry_code,
+    clean_text,
+    has_lone_surrogate,
+    text_length_errors,
+)
 from api.handoff.schemas import HandoffState
 from knowledge_base.vocabulary import REVIEW_REASONS
 
@@ -28,7 +34,7 @@ _PAYLOAD = re.compile(r"^/[A-Za-z0-9_]+(\{.*\})?$", re.DOTALL)
 
 def clean_payload(value: str) -> str:
     """Return the payload if it has Rasa's `/intent{json}` form, else raise."""
-    if not _PAYLOAD.match(value.strip()):
+    if not _PAYLOAD.match(value.strip()) or has_lone_surrogate(value):
         raise PydanticCustomError(
             "payload_invalid", "payload must look like /intent or /intent{json}"
         )
@@ -72,7 +78,7 @@ class MessageCreate(BaseModel):
 
     text: str | None = None
     payload: str | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata = None
 
     @model_validator(mode="after")
     def exactly_one_of_text_or_payload(self) -> "MessageCreate":
@@ -114,7 +120,7 @@ class RestWebhookIn(BaseModel):
 
     sender: ConversationId
     message: str
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata = None
 
     @model_validator(mode="after")
     def check_message(self) -> "RestWebhookIn":

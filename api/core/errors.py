@@ -18,6 +18,8 @@ FRENCH_REASONS: dict[str, str] = {
     "text_or_payload": "Envoyez soit un texte, soit le choix d'un bouton.",
     "payload_invalid": "Le choix envoyé n'est pas valide.",
     "metadata_too_large": "Les informations de profil envoyées sont trop volumineuses.",
+    "metadata_too_deep": "Les informations de profil envoyées sont trop imbriquées.",
+    "metadata_invalid": "Les informations de profil envoyées ne sont pas valides.",
     "string_pattern_mismatch": "L'identifiant de conversation n'est pas valide.",
     "string_too_short": "Une valeur est trop courte.",
     "string_too_long": "Une valeur est trop longue.",

@@ -1,5 +1,6 @@
 """Validation of user text shared by every endpoint that receives some."""
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -12,15 +13,62 @@ from knowledge_base.vocabulary import EMAIL_MAX_LENGTH, EMAIL_PATTERN
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Containers a client's metadata may nest (the profile is a flat object: 1; room for 3 more).
+MAX_METADATA_DEPTH = 4
+_INT64 = 2**63
+
+
+def has_lone_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def clean_text(value: str) -> str:
     """Return the text stripped, or raise a validation error naming what is wrong."""
-    if _BINARY.search(value):
-        raise PydanticCustomError("text_binary", "text contains control characters (binary data)")
+    if _BINARY.search(value) or has_lone_surrogate(value):
+        raise PydanticCustomError(
+            "text_binary", "text contains control characters or lone surrogates (not text)"
+        )
     stripped = value.strip()
     if not stripped:
         raise PydanticCustomError("text_empty", "text is empty or only whitespace")
     return stripped
 
+
+def _check_json(value: Any, depth: int) -> None:
+    if isinstance(value, dict | list):
+        if depth >= MAX_METADATA_DEPTH:
+            raise PydanticCustomError(
+                "metadata_too_deep",
+                "metadata nests more than {max_depth} objects or lists",
+                {"max_depth": MAX_METADATA_DEPTH},
+            )
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
+                _check_json(key, depth + 1)
+            _check_json(item, depth + 1)
+    elif isinstance(value, str) and has_lone_surrogate(value):
+        raise PydanticCustomError("metadata_invalid", "metadata holds a lone surrogate")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("metadata_invalid", "metadata holds NaN or Infinity")
+    elif isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        raise PydanticCustomError("metadata_invalid", "metadata holds an integer beyond 64 bits")
+
+
+def clean_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return client metadata that any JSON store accepts, or raise: nested at most
+    MAX_METADATA_DEPTH deep, finite numbers, 64-bit integers, valid Unicode."""
+    if value is not None:
+        _check_json(value, 0)
+    return value
+
+
+# A client's metadata: a JSON object every store and serialiser accepts.
+Metadata = Annotated[dict[str, Any] | None, AfterValidator(clean_metadata)]
 
 # A user's text in a request body: refused when empty, blank or binary, stripped otherwise.
 UserText = Annotated[str, AfterValidator(clean_text)]
