@@ -307,10 +307,12 @@ async def attachment_or_raise(
 
 
 async def list_for(*, db_session: AsyncSession, username: str, role: Role) -> list[Fsd]:
-    """The FSDs a staff member sees, newest first."""
+    """The FSDs a staff member sees, newest first: those `ensure_visible` lets them read."""
     query = select(Fsd).order_by(Fsd.id.desc()).limit(200)
-    if role not in (Role.SN1, Role.SN2):  # a CCA: their own; anyone else: none
+    if role is Role.CCA:
         query = query.where(Fsd.initiator == username)
+    elif role not in (Role.SN1, Role.SN2):  # advisors and admins have no view of the desk
+        return []
     return list(await db_session.scalars(query))
 
 

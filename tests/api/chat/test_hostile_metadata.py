@@ -27,7 +27,11 @@ async def offline(make_client: ClientFactory, unused_url: str) -> httpx.AsyncCli
             "metadata_too_deep",
             TOO_DEEP,
         ),
-        ('{"text": "a", "metadata": {"a": {"b": {"c": {"d": {"e": 1}}}}}}', "metadata_too_deep", TOO_DEEP),
+        (
+            '{"text": "a", "metadata": {"a": {"b": {"c": {"d": {"e": 1}}}}}}',
+            "metadata_too_deep",
+            TOO_DEEP,
+        ),
         ('{"text": "a", "metadata": {"role": NaN}}', "metadata_invalid", NOT_VALID),
         ('{"text": "a", "metadata": {"role": Infinity}}', "metadata_invalid", NOT_VALID),
         ('{"text": "a", "metadata": {"n": -Infinity}}', "metadata_invalid", NOT_VALID),

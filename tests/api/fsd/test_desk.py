@@ -4,7 +4,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from api.core.db import create_engine
 from tests.api.fsd.conftest import FSD, SmtpServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -235,3 +237,24 @@ async def test_attachments_are_checked_by_size_and_content(
             f"/api/v1/fsd/{number}/attachments/{response.json()['id']}", headers=accounts["sn1"]
         )
         assert got.content == data
+
+
+async def test_the_fsd_list_shows_exactly_what_the_single_read_allows(
+    desk: httpx.AsyncClient, accounts: dict[str, dict[str, str]], database_url: str
+) -> None:
+    """An advisor once received every FSD whose initiator matched their name (the initiator of
+    an FSD opened from the chat is the profile's claim); now the list follows the same rule as
+    GET /fsd/{number}: a CCA their own, SN1 and SN2 all, nobody else any."""
+    fsd = await create(desk, accounts["cca"])
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE fsd SET initiator = 'advisor-user' WHERE id = :id"), {"id": fsd["number"]}
+        )
+    await engine.dispose()
+
+    for name, sees in (("advisor", False), ("sn1", True), ("sn2", True), ("cca2", False)):
+        listed = (await desk.get("/api/v1/fsd", headers=accounts[name])).json()
+        one = await desk.get(f"/api/v1/fsd/{fsd['number']}", headers=accounts[name])
+        assert ([f["number"] for f in listed] == [fsd["number"]]) is sees, name
+        assert (one.status_code == 200) is sees, name
