@@ -157,6 +157,32 @@ class Stack:
         self._spawn_rasa()
         wait_until(f"{self.rasa_url}/", timeout=START_TIMEOUT_SECONDS, processes=self.processes)
 
+    def _spawn_actions(self) -> None:
+        bot_env = {
+            **os.environ,
+            "ASSISTANT_API_URL": self.api_url,
+            "PYTHONWARNINGS": "ignore",
+            "SANIC_HOST": "127.0.0.1",
+        }
+        command = [
+            *(str(BOT_BIN / "rasa"), "run", "actions", "--actions", "actions"),
+            *("--port", str(self.actions_port)),
+        ]
+        self._spawn("actions", command, bot_env)
+
+    def stop_actions(self) -> None:
+        """Stop the action server (as when it crashes)."""
+        process = self.processes.pop("actions")
+        process.terminate()
+        process.wait(timeout=30)
+
+    def start_actions(self) -> None:
+        """Start the action server again on the same port; return once it answers."""
+        self._spawn_actions()
+        wait_until(
+            f"{self.actions_url}/health", timeout=START_TIMEOUT_SECONDS, processes=self.processes
+        )
+
     @property
     def tracker_db(self) -> Path:
         return self.workdir / "tracker.db"
@@ -177,26 +203,8 @@ class Stack:
             env=env,
             check=True,
         )
-        bot_env = {
-            **os.environ,
-            "ASSISTANT_API_URL": self.api_url,
-            "PYTHONWARNINGS": "ignore",
-            "SANIC_HOST": "127.0.0.1",
-        }
         self._spawn_rasa()
-        self._spawn(
-            "actions",
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "--port",
-                str(self.actions_port),
-            ],
-            bot_env,
-        )
+        self._spawn_actions()
         self._spawn(
             "api",
             [

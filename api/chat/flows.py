@@ -122,6 +122,10 @@ async def _bot_turn(
     sent = stored.payload if stored.payload is not None else stored.text
     assert sent is not None
     reply = await ask_bot(db_session=db_session, rasa=rasa, conversation=conversation, sent=sent)
+    if not reply.messages and not reply.custom:
+        # Rasa answers nothing when an action fails (the action server is down): the user must
+        # not get an empty 200; the message stays stored, undelivered, for the retry.
+        raise UpstreamUnavailableError("Rasa returned an empty reply", UNAVAILABLE_MESSAGE)
     stored.delivery = DeliveryStatus.DELIVERED
     requests = bot_requests(reply.custom)
     for review in requests.reviews:
