@@ -96,6 +96,9 @@ class Stack:
             "HANDOFF_OPENING_TIME": "00:00",
             "HANDOFF_CLOSING_TIME": "23:59:59",
             "HANDOFF_HOLIDAYS_COUNTRY": "",
+            # Load tests send one conversation's turns back to back from one address.
+            "PUBLIC_WRITES_PER_CONVERSATION": "100000/minute",
+            "PUBLIC_WRITES_PER_ADDRESS": "1000000/minute",
         }
 
     def _endpoints_file(self) -> Path:

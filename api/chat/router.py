@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, WebSocket
+from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 
 from api.chat import flows, socket
@@ -27,8 +27,10 @@ from api.core.deps import (
     RasaDep,
     SessionDep,
     SettingsDep,
+    ThrottleDep,
     WakeOutboxDep,
 )
+from api.core.throttle import Throttle
 from api.fsd.deps import DeskDep
 from api.handoff.deps import HoursDep
 
@@ -39,6 +41,7 @@ webhook_router = APIRouter(tags=["conversations"])
 NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such conversation."}}
 ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
     422: {"description": "Invalid input: `detail` says which field and why, `message` in French."},
+    429: {"description": "Too many writes for this conversation or address (Retry-After)."},
     503: {"description": "Rasa did not answer; the user's message is stored (`message_id`)."},
 }
 
@@ -61,6 +64,46 @@ def checked_webhook_message(body: RestWebhookIn, settings: SettingsDep) -> RestW
     return body
 
 
+TOO_MANY_WRITES = "Vous envoyez trop de messages : merci de patienter quelques instants."
+
+
+async def _spend_write(
+    *, throttle: Throttle, settings: Settings, conversation_id: str, request: Request
+) -> None:
+    address = request.client.host if request.client else "unknown"
+    per_conversation = Throttle.limit(settings.public_writes_per_conversation)
+    per_address = Throttle.limit(settings.public_writes_per_address)
+    await throttle.spend(per_address, "write-address", address, message=TOO_MANY_WRITES)
+    await throttle.spend(
+        per_conversation, "write-conversation", conversation_id, message=TOO_MANY_WRITES
+    )
+
+
+async def public_write(
+    conversation_id: ConversationIdPath,
+    request: Request,
+    throttle: ThrottleDep,
+    settings: SettingsDep,
+) -> None:
+    """Count a public write against its conversation and its address (429 beyond)."""
+    await _spend_write(
+        throttle=throttle, settings=settings, conversation_id=conversation_id, request=request
+    )
+
+
+async def public_webhook_write(
+    body: Annotated[RestWebhookIn, Depends(checked_webhook_message)],
+    request: Request,
+    throttle: ThrottleDep,
+    settings: SettingsDep,
+) -> None:
+    """The same count for Rasa's REST channel (the conversation is the sender)."""
+    await _spend_write(
+        throttle=throttle, settings=settings, conversation_id=body.sender, request=request
+    )
+
+
+Throttled = [Depends(public_write)]
 MessageHandler = Callable[[str, MessageCreate], Awaitable[ConversationReply]]
 
 
@@ -95,7 +138,10 @@ HandleMessage = Annotated[MessageHandler, Depends(_message_handler)]
 
 
 @router.post(
-    "/{conversation_id}/messages", response_model=ConversationReply, responses=ERROR_RESPONSES
+    "/{conversation_id}/messages",
+    response_model=ConversationReply,
+    responses=ERROR_RESPONSES,
+    dependencies=Throttled,
 )
 async def post_message(
     conversation_id: ConversationIdPath,
@@ -114,7 +160,12 @@ async def get_conversation(
     return await flows.read_conversation(db_session=db_session, conversation_id=conversation_id)
 
 
-@router.post("/{conversation_id}/close", response_model=ConversationRead, responses=NOT_FOUND)
+@router.post(
+    "/{conversation_id}/close",
+    response_model=ConversationRead,
+    responses=NOT_FOUND,
+    dependencies=Throttled,
+)
 async def close_conversation(
     conversation_id: ConversationIdPath,
     db_session: SessionDep,
@@ -143,6 +194,7 @@ async def close_conversation(
         404: {"description": "No such conversation, or no such message in it."},
         422: {"description": "Invalid input, or the message carries no answer to rate."},
     },
+    dependencies=Throttled,
 )
 async def post_feedback(
     conversation_id: ConversationIdPath, body: FeedbackCreate, db_session: SessionDep, rasa: RasaDep
@@ -154,7 +206,11 @@ async def post_feedback(
 
 
 @router.post(
-    "/{conversation_id}/rating", response_model=RatingRead, status_code=201, responses=NOT_FOUND
+    "/{conversation_id}/rating",
+    response_model=RatingRead,
+    status_code=201,
+    responses=NOT_FOUND,
+    dependencies=Throttled,
 )
 async def post_rating(
     conversation_id: ConversationIdPath, body: RatingCreate, db_session: SessionDep
@@ -180,6 +236,7 @@ async def conversation_socket(
     response_model=list[RestWebhookOut],
     response_model_exclude_none=True,
     responses=ERROR_RESPONSES,
+    dependencies=[Depends(public_webhook_write)],
 )
 async def rest_webhook(
     body: Annotated[RestWebhookIn, Depends(checked_webhook_message)], handle: HandleMessage

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     login_attempts_per_username: str = "5/15 minutes"
     login_attempts_per_address: str = "30/15 minutes"
     throttle_redis_url: str | None = None
+    # Public writes (messages, close, feedback, rating) allowed per conversation and per address.
+    public_writes_per_conversation: str = "30/minute"
+    public_writes_per_address: str = "600/minute"
     # FSD notifications: an SMTP server (mails wait in the outbox, retried, while it is down).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
@@ -138,7 +141,12 @@ class Settings(BaseSettings):
         """Refuse rate limits `limits` cannot read."""
         from limits import parse
 
-        for name in ("login_attempts_per_username", "login_attempts_per_address"):
+        for name in (
+            "login_attempts_per_username",
+            "login_attempts_per_address",
+            "public_writes_per_conversation",
+            "public_writes_per_address",
+        ):
             try:
                 parse(getattr(self, name))
             except ValueError as exc:

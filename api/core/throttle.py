@@ -40,6 +40,11 @@ class Throttle:
             retry_after=math.ceil(stats.reset_time - time.time()),
         )
 
+    async def spend(self, item: RateLimitItem, *key: str, message: str) -> None:
+        """Count one attempt, or raise TooManyRequestsError if the key has none left."""
+        if not await self._limiter.hit(item, *key):
+            await self.check(item, *key, message=message)
+
     async def hit(self, item: RateLimitItem, *key: str) -> None:
         """Count one attempt."""
         await self._limiter.hit(item, *key)
