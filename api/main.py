@@ -16,6 +16,7 @@ from api.core.clock import Clock, system_clock
 from api.core.config import Settings, get_settings
 from api.core.db import create_engine, create_session_factory
 from api.core.errors import install_error_handlers
+from api.core.headers import SecurityHeaders
 from api.core.limits import BodySizeLimit
 from api.core.rasa import RasaClient
 from api.core.realtime import create_notifier
@@ -119,8 +120,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         version="1.0.0",
         description="Gateway of the Chorus support assistant: chat, knowledge, health.",
         lifespan=lifespan,
+        docs_url=None,  # served by api/web from the project's own files (offline, no inline script)
+        redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
@@ -140,6 +144,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
             "/static/dsfr-chart",
             StaticFiles(directory=settings.dsfr_chart_dir / "DSFRChart"),
             name="dsfr-chart",
+        )
+    if settings.swagger_ui_dir.is_dir():
+        app.mount(
+            "/static/swagger-ui", StaticFiles(directory=settings.swagger_ui_dir), name="swagger"
         )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

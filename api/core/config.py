@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # The State's chart components (statistics page).
     dsfr_chart_dir: Path = ROOT_DIR / "node_modules" / "@gouvfr" / "dsfr-chart" / "dist"
     domains_file: Path = ROOT_DIR / "knowledge_base" / "domains.yml"
+    swagger_ui_dir: Path = ROOT_DIR / "node_modules" / "swagger-ui-dist"
+    # Who may show the pages in a frame (CSP frame-ancestors): this origin, plus the portals.
+    frame_ancestors: str = Field(default="'self'", pattern=r"^[A-Za-z0-9 :/.*'_-]+$")
 
     def rasa_auth_token(self) -> str | None:
         """The token for Rasa's HTTP API, from RASA_TOKEN or the generated file."""

@@ -67,6 +67,12 @@ async def console_page(request: Request) -> HTMLResponse:
     )
 
 
+@router.get("/docs", response_class=HTMLResponse)
+async def docs_page(request: Request) -> HTMLResponse:
+    """The OpenAPI schema in Swagger UI, from the project's own files."""
+    return TEMPLATES.TemplateResponse(request, "docs.html", {})
+
+
 @router.get("/admin", response_class=HTMLResponse)
 async def admin_page(request: Request) -> HTMLResponse:
     """Serve the review console (admins: inbox, teaching, audit log)."""
