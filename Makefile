@@ -39,7 +39,7 @@ $(API)/.installed: requirements/api.lock | $(UV)
 	touch $@
 
 $(DSFR): package.json package-lock.json
-	@echo "==> Système de Design de l'État (npm @gouvfr/dsfr, @gouvfr/dsfr-chart)"
+	@echo "==> Système de Design de l'État and Swagger UI (npm @gouvfr/dsfr, @gouvfr/dsfr-chart, swagger-ui-dist)"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
