@@ -12,6 +12,7 @@
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.chat.custom_data import BotRequests, bot_requests
@@ -35,7 +36,7 @@ from api.conversations.models import (
 )
 from api.conversations.schemas import BotMessageRead
 from api.core.deps import OutboxWaker
-from api.core.errors import UpstreamUnavailableError
+from api.core.errors import ConflictError, UpstreamUnavailableError
 from api.core.rasa import UNAVAILABLE_MESSAGE, RasaClient
 from api.core.realtime import Notifier
 from api.fsd import flows as fsd_flows
@@ -60,16 +61,18 @@ async def handle_user_message(
     conversation_id: str,
     message: MessageCreate,
 ) -> ConversationReply:
-    """Store the user's message, then route it: to the advisor who has it, or to the bot."""
+    """Store the user's message, then route it: to the advisor who has it, or to the bot.
+
+    A retry (same `client_message_id`) is not stored again: a delivered message gets the reply
+    it had, one that failed is sent to the bot again.
+    """
     conversation = await conversations.get_or_create(
         db_session=db_session, conversation_id=conversation_id, profile=message.metadata
     )
-    stored = await conversations.add_user_message(
-        db_session=db_session, conversation=conversation, text=message.text, payload=message.payload
-    )
-    if conversation.status is ConversationStatus.CLOSED:
-        conversation.status = ConversationStatus.BOT  # a new message reopens it
-    await db_session.commit()  # the message is safe before anything can fail downstream
+    stored = await _store_once(db_session=db_session, conversation=conversation, message=message)
+    if stored.delivery is DeliveryStatus.DELIVERED:
+        replies = await conversations.replies_to(db_session=db_session, message=stored)
+        return await _reply(db_session=db_session, conversation=conversation, messages=replies)
 
     if conversation.status in HANDED_OFF:
         routed = await handoff_flows.forward_to_advisor(
@@ -104,6 +107,50 @@ async def handle_user_message(
         requests=requests,
     )
     return await _reply(db_session=db_session, conversation=conversation, messages=messages)
+
+
+async def _store_once(
+    *, db_session: AsyncSession, conversation: Conversation, message: MessageCreate
+) -> Message:
+    """The user's message, stored and committed unless a retry finds it stored already."""
+    client_id = message.client_message_id
+    if client_id is not None:
+        found = await conversations.user_message_by_client_id(
+            db_session=db_session, conversation_id=conversation.id, client_message_id=client_id
+        )
+        if found is not None:
+            return _retried(found)
+    try:
+        stored = await conversations.add_user_message(
+            db_session=db_session,
+            conversation=conversation,
+            text=message.text,
+            payload=message.payload,
+            client_message_id=client_id,
+        )
+        if conversation.status is ConversationStatus.CLOSED:
+            conversation.status = ConversationStatus.BOT  # a new message reopens it
+        await db_session.commit()  # the message is safe before anything can fail downstream
+    except IntegrityError:  # the same retry arrived twice at once: the other one stored it
+        await db_session.rollback()
+        assert client_id is not None
+        found = await conversations.user_message_by_client_id(
+            db_session=db_session, conversation_id=conversation.id, client_message_id=client_id
+        )
+        if found is None:
+            raise
+        return _retried(found)
+    return stored
+
+
+def _retried(found: Message) -> Message:
+    """A retried message: its reply if it has one, another try if it failed, else a 409."""
+    if found.delivery is DeliveryStatus.PENDING:
+        raise ConflictError(
+            f"message {found.client_message_id} is still being answered",
+            "Votre message est en cours de traitement : la réponse arrive.",
+        )
+    return found
 
 
 async def _bot_turn(

@@ -41,6 +41,18 @@ def clean_payload(value: str) -> str:
     return value.strip()
 
 
+_CLIENT_MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def clean_client_message_id(value: str) -> str:
+    """Return the id if it is 8 to 64 letters, digits, `_` or `-`, else raise."""
+    if not _CLIENT_MESSAGE_ID.match(value):
+        raise PydanticCustomError(
+            "client_message_id_invalid", "client_message_id must be 8 to 64 of A-Z a-z 0-9 _ -"
+        )
+    return value
+
+
 def _error(field: str, kind: str, message: str, **ctx: int) -> dict[str, Any]:
     return {"type": kind, "loc": ("body", field), "msg": message, "ctx": ctx}
 
@@ -79,6 +91,13 @@ class MessageCreate(BaseModel):
     text: str | None = None
     payload: str | None = None
     metadata: Metadata = None
+    client_message_id: Annotated[str, AfterValidator(clean_client_message_id)] | None = Field(
+        default=None,
+        description=(
+            "Chosen by the client for each message and sent again on a retry: the message is "
+            "stored and sent to Rasa once, and the retry gets the same reply."
+        ),
+    )
 
     @model_validator(mode="after")
     def exactly_one_of_text_or_payload(self) -> "MessageCreate":

@@ -93,6 +93,8 @@ class Message(Base):
     """One message of a conversation, stored before it is forwarded or shown."""
 
     __tablename__ = "messages"
+    # A client that retries a message sends the same id again: it is stored once.
+    __table_args__ = (UniqueConstraint("conversation_id", "client_message_id"),)
 
     id: Mapped[int] = _id_column()
     conversation_id: Mapped[str] = mapped_column(
@@ -102,6 +104,7 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)
     buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    client_message_id: Mapped[str | None] = mapped_column(String(64))
     delivery: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.DELIVERED
     )

@@ -85,8 +85,39 @@ async def button_title(
     return None
 
 
+async def user_message_by_client_id(
+    *, db_session: AsyncSession, conversation_id: str, client_message_id: str
+) -> Message | None:
+    """The user message a client sent with this id, if it was stored."""
+    query = select(Message).where(
+        Message.conversation_id == conversation_id,
+        Message.client_message_id == client_message_id,
+    )
+    found: Message | None = await db_session.scalar(query)
+    return found
+
+
+async def replies_to(*, db_session: AsyncSession, message: Message) -> list[Message]:
+    """The bot's and advisors' messages that followed a user message, up to the next one."""
+    following = select(Message).where(
+        Message.conversation_id == message.conversation_id, Message.id > message.id
+    )
+    rows = list(await db_session.scalars(following.order_by(Message.id)))
+    replies: list[Message] = []
+    for row in rows:
+        if row.sender is Sender.USER:
+            break
+        replies.append(row)
+    return replies
+
+
 async def add_user_message(
-    *, db_session: AsyncSession, conversation: Conversation, text: str | None, payload: str | None
+    *,
+    db_session: AsyncSession,
+    conversation: Conversation,
+    text: str | None,
+    payload: str | None,
+    client_message_id: str | None = None,
 ) -> Message:
     """Store a user message, pending delivery; a payload is shown with its button's title."""
     if text is None and payload is not None:
@@ -99,6 +130,7 @@ async def add_user_message(
         text=text,
         payload=payload,
         buttons=[],
+        client_message_id=client_message_id,
         delivery=DeliveryStatus.PENDING,
     )
     db_session.add(message)

@@ -20,6 +20,7 @@ FRENCH_REASONS: dict[str, str] = {
     "metadata_too_large": "Les informations de profil envoyées sont trop volumineuses.",
     "metadata_too_deep": "Les informations de profil envoyées sont trop imbriquées.",
     "metadata_invalid": "Les informations de profil envoyées ne sont pas valides.",
+    "client_message_id_invalid": "L'identifiant du message n'est pas valide.",
     "string_pattern_mismatch": "L'identifiant de conversation n'est pas valide.",
     "string_too_short": "Une valeur est trop courte.",
     "string_too_long": "Une valeur est trop longue.",

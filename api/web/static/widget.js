@@ -29,6 +29,8 @@
     if (root.dataset[attribute]) profile[key] = root.dataset[attribute];
   }
 
+  const RETRY_DELAY_MS = 1000;
+
   function randomId() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") {
       return window.crypto.randomUUID().replace(/-/g, "");
@@ -313,8 +315,15 @@
     if (!conversationId) conversationId = newConversationId();
     if (shown) renderMessage("user", shown, [], false);
     busy(true);
-    const withProfile = Object.keys(profile).length ? Object.assign({ metadata: profile }, body) : body;
-    const result = await post("/messages", withProfile);
+    // The message's own id makes a retry safe: the server stores and answers it once.
+    const message = Object.assign({ client_message_id: randomId() }, body);
+    if (Object.keys(profile).length) message.metadata = profile;
+    let result = await post("/messages", message);
+    if (result.status === 0) {
+      // The network failed: try once more with the same id (never a duplicate).
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      result = await post("/messages", message);
+    }
     busy(false);
     if (!result.ok) {
       setStatus(errorMessage(result));

@@ -1,0 +1,81 @@
+"""A retried message (same client_message_id) is stored once, sent to Rasa once, and gets the
+same reply; one that failed is sent to the bot again on its retry."""
+
+import asyncio
+import sqlite3
+import uuid
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import ClientFactory
+
+
+def user_events(stack: Any, conversation_id: str) -> int:
+    with sqlite3.connect(stack.tracker_db) as db:
+        row = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (conversation_id,),
+        ).fetchone()
+    return int(row[0])
+
+
+async def test_a_retried_message_is_answered_once_with_the_same_reply(
+    client: httpx.AsyncClient, stack: Any
+) -> None:
+    conversation_id = uuid.uuid4().hex
+    url = f"/api/v1/conversations/{conversation_id}/messages"
+    body = {"text": "mot de passe oublié chorus pro", "client_message_id": "essai-0001"}
+    first = await client.post(url, json=body)
+    again = await client.post(url, json=body)
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["messages"] == again.json()["messages"] != []
+    transcript = (await client.get(f"/api/v1/conversations/{conversation_id}")).json()
+    assert [m["text"] for m in transcript["messages"] if m["sender"] == "user"] == [body["text"]]
+    assert user_events(stack, conversation_id) == 1
+
+    other = await client.post(url, json={**body, "client_message_id": "essai-0002"})
+    assert other.status_code == 200 and user_events(stack, conversation_id) == 2
+
+
+async def test_simultaneous_retries_store_the_message_once(
+    client: httpx.AsyncClient, stack: Any
+) -> None:
+    conversation_id = uuid.uuid4().hex
+    url = f"/api/v1/conversations/{conversation_id}/messages"
+    await client.post(url, json={"payload": "/greet"})
+    body = {"text": "comment ajouter un tiers dans un EJ", "client_message_id": "simul-0001"}
+    responses = await asyncio.gather(*(client.post(url, json=body) for _ in range(3)))
+
+    assert {r.status_code for r in responses} <= {200, 409}
+    assert any(r.status_code == 200 for r in responses)
+    transcript = (await client.get(f"/api/v1/conversations/{conversation_id}")).json()
+    users = [m for m in transcript["messages"] if m["sender"] == "user"]
+    assert len(users) == 2  # the greeting and the question, once
+    assert user_events(stack, conversation_id) == 2
+
+
+async def test_a_message_that_failed_is_sent_to_the_bot_on_its_retry(
+    make_client: ClientFactory, unused_url: str, stack: Any
+) -> None:
+    conversation_id = uuid.uuid4().hex
+    url = f"/api/v1/conversations/{conversation_id}/messages"
+    body = {"text": "mot de passe oublié chorus pro", "client_message_id": "panne-0001"}
+    down = await make_client(rasa_url=unused_url, action_server_url=unused_url)
+    assert (await down.post(url, json=body)).status_code == 503
+
+    up = await make_client(rasa_url=stack.rasa_url, action_server_url=stack.actions_url)
+    retried = await up.post(url, json=body)
+    assert retried.status_code == 200 and retried.json()["messages"]
+    transcript = (await up.get(f"/api/v1/conversations/{conversation_id}")).json()
+    assert len([m for m in transcript["messages"] if m["sender"] == "user"]) == 1
+
+
+async def test_a_malformed_client_message_id_is_a_french_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/conversations/conv_idem_01/messages",
+        json={"text": "bonjour", "client_message_id": "x y"},
+    )
+    assert response.status_code == 422
+    assert response.json()["message"] == "L'identifiant du message n'est pas valide."
