@@ -3,6 +3,7 @@
 import os
 import secrets
 import socket
+import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -189,6 +190,15 @@ class Stack:
     @property
     def tracker_db(self) -> Path:
         return self.workdir / "tracker.db"
+
+    def tracker_events(self, conversation_id: str, type_name: str) -> int:
+        """How many events of a type Rasa's tracker store holds for a conversation."""
+        with sqlite3.connect(self.tracker_db) as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = ?",
+                (conversation_id, type_name),
+            ).fetchone()
+        return int(row[0])
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = (self.workdir / f"{name}.log").open("ab")

@@ -2,7 +2,6 @@
 same reply; one that failed is sent to the bot again on its retry."""
 
 import asyncio
-import sqlite3
 import uuid
 from typing import Any
 
@@ -12,12 +11,8 @@ from tests.api.conftest import ClientFactory
 
 
 def user_events(stack: Any, conversation_id: str) -> int:
-    with sqlite3.connect(stack.tracker_db) as db:
-        row = db.execute(
-            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
-            (conversation_id,),
-        ).fetchone()
-    return int(row[0])
+    """How many user messages Rasa received in the conversation."""
+    return int(stack.tracker_events(conversation_id, "user"))
 
 
 async def test_a_retried_message_is_answered_once_with_the_same_reply(

@@ -1,6 +1,5 @@
 """Rasa's tracker store is a SQL database: restarting Rasa loses no conversation."""
 
-import sqlite3
 import uuid
 from typing import Any
 
@@ -8,12 +7,8 @@ import httpx
 
 
 def session_starts(stack: Any, conversation_id: str) -> int:
-    with sqlite3.connect(stack.tracker_db) as db:
-        row = db.execute(
-            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'session_started'",
-            (conversation_id,),
-        ).fetchone()
-    return int(row[0])
+    """How many sessions Rasa opened for the conversation."""
+    return int(stack.tracker_events(conversation_id, "session_started"))
 
 
 async def test_a_conversation_continues_in_the_same_session_after_a_rasa_restart(
