@@ -65,8 +65,8 @@ kb-export: $(API)/.installed ## Write the database's knowledge entries back to k
 	$(API)/bin/python -m api.knowledge.cli export
 
 run: install $(RASA_TOKEN_FILE) model db ## Start Rasa, the action server and the API; print the URL
-	@echo "==> Starting Rasa, the action server and the API (Ctrl-C stops them all)"
-	$(API)/bin/honcho start -f Procfile
+	@echo "==> Starting Rasa, the action server and the API under supervisord: one that dies is restarted (Ctrl-C stops them all)"
+	$(API)/bin/python -m ops.supervise
 
 test: install system-deps model ## Run every test suite
 	$(API)/bin/python -m tests.run_all

@@ -1,4 +1,4 @@
-"""Wait until every process answers, then print the URL to open (and stay up, for honcho)."""
+"""Wait until every process answers, then print the URL to open (and stay up until stopped)."""
 
 import asyncio
 import signal

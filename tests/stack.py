@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from api.core.sockets import MAX_FRAME_BYTES
+
 ROOT = Path(__file__).resolve().parents[1]
 BOT_BIN = ROOT / ".venv-bot" / "bin"
 API_BIN = ROOT / ".venv-api" / "bin"
@@ -229,6 +231,8 @@ class Stack:
                 "--port",
                 str(self.api_port),
                 "--no-access-log",
+                "--ws-max-size",
+                str(MAX_FRAME_BYTES),
             ],
             env,
         )
@@ -257,6 +261,8 @@ class Stack:
             "--port",
             str(port),
             "--no-access-log",
+            "--ws-max-size",
+            str(MAX_FRAME_BYTES),
         ]
         self._spawn(name, command, {**self.api_env(), "PUBLIC_URL": url})
         wait_until(f"{url}/api/v1/health", timeout=START_TIMEOUT_SECONDS, processes=self.processes)

@@ -10,11 +10,15 @@
    gets a 503 with its id.
 """
 
+import hmac
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth import identity
+from api.auth.service import AuthenticationError
 from api.chat.custom_data import BotRequests, bot_requests
 from api.chat.schemas import (
     ConversationRead,
@@ -35,6 +39,7 @@ from api.conversations.models import (
     Message,
 )
 from api.conversations.schemas import BotMessageRead
+from api.core.config import Settings
 from api.core.deps import OutboxWaker
 from api.core.errors import ConflictError, UpstreamUnavailableError
 from api.core.rasa import UNAVAILABLE_MESSAGE, RasaClient
@@ -49,6 +54,15 @@ from knowledge_base.vocabulary import INTENT_NEGATIVE_FEEDBACK, payload
 HANDED_OFF = (ConversationStatus.WAITING_AGENT, ConversationStatus.AGENT)
 
 
+@dataclass(frozen=True)
+class Caller:
+    """What proves who sends a message: the conversation's token, the portal's identity token."""
+
+    conversation_token: str | None = None
+    identity_token: str | None = None
+    rest_channel: bool = False  # Rasa's REST channel: its conversations have no token
+
+
 async def handle_user_message(
     *,
     db_session: AsyncSession,
@@ -58,18 +72,105 @@ async def handle_user_message(
     desk: FsdDesk,
     wake_outbox: OutboxWaker,
     now: datetime,
+    settings: Settings,
+    caller: Caller,
     conversation_id: str,
     message: MessageCreate,
 ) -> ConversationReply:
     """Store the user's message, then route it: to the advisor who has it, or to the bot.
 
-    A retry (same `client_message_id`) is not stored again: a delivered message gets the reply
+    The message that creates a conversation gets its token; the later ones must carry it. A
+    retry (same `client_message_id`) is not stored again: a delivered message gets the reply
     it had, one that failed is sent to the bot again.
     """
-    conversation = await conversations.get_or_create(
-        db_session=db_session, conversation_id=conversation_id, profile=message.metadata
+    signed = await _verify_identity(
+        db_session=db_session,
+        conversation_id=conversation_id,
+        token=caller.identity_token,
+        settings=settings,
     )
+    opened = await _open(
+        db_session=db_session, caller=caller, conversation_id=conversation_id, message=message
+    )
+    conversation = opened.conversation
+    if signed is not None:
+        conversations.bind_identity(conversation=conversation, identity=signed.stored())
     stored = await _store_once(db_session=db_session, conversation=conversation, message=message)
+    try:
+        reply = await _answer(
+            db_session=db_session,
+            rasa=rasa,
+            notifier=notifier,
+            hours=hours,
+            desk=desk,
+            wake_outbox=wake_outbox,
+            now=now,
+            conversation=conversation,
+            stored=stored,
+        )
+    except UpstreamUnavailableError as exc:
+        if opened.token is not None:  # the conversation exists now: its owner needs the token
+            exc.extra["conversation_token"] = opened.token
+        raise
+    reply.conversation_token = opened.token
+    return reply
+
+
+async def _open(
+    *, db_session: AsyncSession, caller: Caller, conversation_id: str, message: MessageCreate
+) -> conversations.Opened:
+    """The message's conversation, created with a token, or checked against its token."""
+    try:
+        return await conversations.open_for_message(
+            db_session=db_session,
+            conversation_id=conversation_id,
+            token=caller.conversation_token,
+            with_token=not caller.rest_channel,
+            profile=message.metadata,
+        )
+    except conversations.MissingConversationTokenError:
+        # The first message's reply (and token) was lost: its retry gets a new token.
+        reissued = await conversations.reissue_token_for_first_retry(
+            db_session=db_session,
+            conversation_id=conversation_id,
+            client_message_id=message.client_message_id,
+        )
+        if reissued is None:
+            raise
+        await db_session.commit()
+        return reissued
+
+
+async def _verify_identity(
+    *, db_session: AsyncSession, conversation_id: str, token: str | None, settings: Settings
+) -> identity.Identity | None:
+    """What the portal signed, checked before anything is stored; an expired token is ignored
+    once the conversation holds an identity (its own token proves the user is the same)."""
+    if token is None:
+        return None
+    try:
+        return identity.verify(token=token, settings=settings)
+    except identity.ExpiredIdentityError:
+        existing = await conversations.get(db_session=db_session, conversation_id=conversation_id)
+        if existing is not None and existing.identity:
+            return None
+        raise
+
+
+async def _answer(
+    *,
+    db_session: AsyncSession,
+    rasa: RasaClient,
+    notifier: Notifier,
+    hours: OpeningHours,
+    desk: FsdDesk,
+    wake_outbox: OutboxWaker,
+    now: datetime,
+    conversation: Conversation,
+    stored: Message,
+) -> ConversationReply:
+    """The reply to a stored user message: the one it had, the advisor's route, or the bot's."""
+    conversation_id = conversation.id
     if stored.delivery is DeliveryStatus.DELIVERED:
         replies = await conversations.replies_to(db_session=db_session, message=stored)
         return await _reply(db_session=db_session, conversation=conversation, messages=replies)
@@ -238,6 +339,31 @@ async def _reply(
         if conversation.status in HANDED_OFF
         else None,
     )
+
+
+async def check_access(
+    *, db_session: AsyncSession, conversation_id: str, token: str | None
+) -> None:
+    """Raise unless the conversation exists and the token is its own."""
+    conversation = await conversations.get_or_raise(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    conversations.check_token(conversation=conversation, token=token)
+
+
+def check_rest_channel_token(*, settings: Settings, token: str | None) -> bool:
+    """Whether the REST channel's caller is trusted (its token configured and given); raise
+    when a token is configured and the caller's is missing or wrong."""
+    expected = settings.rest_channel_token
+    if expected is None:
+        return False
+    if token is None or not hmac.compare_digest(
+        token.encode(), expected.get_secret_value().encode()
+    ):
+        raise AuthenticationError(
+            "missing or wrong REST channel token (?token=)", "Vous devez vous identifier."
+        )
+    return True
 
 
 async def read_conversation(*, db_session: AsyncSession, conversation_id: str) -> ConversationRead:

@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket
+from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 
 from api.chat import flows, socket
@@ -38,11 +38,18 @@ router = APIRouter(prefix="/conversations", tags=["conversations"])
 # Rasa's REST channel, served by the gateway so clients written for Rasa work unchanged.
 webhook_router = APIRouter(tags=["conversations"])
 
-NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such conversation."}}
 ERROR_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {
+        "description": "No conversation token for an existing conversation, or an identity "
+        "token that is malformed, badly signed or expired."
+    },
+    403: {"description": "Not this conversation's token."},
     422: {"description": "Invalid input: `detail` says which field and why, `message` in French."},
     429: {"description": "Too many writes for this conversation or address (Retry-After)."},
-    503: {"description": "Rasa did not answer; the user's message is stored (`message_id`)."},
+    503: {
+        "description": "Rasa did not answer; the user's message is stored (`message_id`); the "
+        "message that created the conversation gets its `conversation_token` here too."
+    },
 }
 
 
@@ -104,7 +111,15 @@ async def public_webhook_write(
 
 
 Throttled = [Depends(public_write)]
-MessageHandler = Callable[[str, MessageCreate], Awaitable[ConversationReply]]
+MessageHandler = Callable[[str, MessageCreate, flows.Caller], Awaitable[ConversationReply]]
+ConversationToken = Annotated[
+    str | None,
+    Header(
+        alias="X-Conversation-Token",
+        max_length=100,
+        description="The token the conversation's first message returned (`conversation_token`).",
+    ),
+]
 
 
 def _message_handler(
@@ -115,10 +130,13 @@ def _message_handler(
     desk: DeskDep,
     wake_outbox: WakeOutboxDep,
     clock: ClockDep,
+    settings: SettingsDep,
 ) -> MessageHandler:
     """The turn of api/chat/flows.py with this request's session and the runtime services."""
 
-    async def handle(conversation_id: str, message: MessageCreate) -> ConversationReply:
+    async def handle(
+        conversation_id: str, message: MessageCreate, caller: flows.Caller
+    ) -> ConversationReply:
         return await flows.handle_user_message(
             db_session=db_session,
             rasa=rasa,
@@ -127,6 +145,8 @@ def _message_handler(
             desk=desk,
             wake_outbox=wake_outbox,
             now=clock(),
+            settings=settings,
+            caller=caller,
             conversation_id=conversation_id,
             message=message,
         )
@@ -135,6 +155,24 @@ def _message_handler(
 
 
 HandleMessage = Annotated[MessageHandler, Depends(_message_handler)]
+
+
+async def _owned_conversation(
+    conversation_id: ConversationIdPath, db_session: SessionDep, token: ConversationToken = None
+) -> str:
+    """The conversation's id, once the request proved it holds the conversation's token."""
+    await flows.check_access(db_session=db_session, conversation_id=conversation_id, token=token)
+    return conversation_id
+
+
+OwnedConversationId = Annotated[str, Depends(_owned_conversation)]
+TOKEN_ERRORS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No `X-Conversation-Token` header."},
+    403: {
+        "description": "Not this conversation's token (or a conversation of Rasa's REST channel)."
+    },
+    404: {"description": "No such conversation."},
+}
 
 
 @router.post(
@@ -147,14 +185,20 @@ async def post_message(
     conversation_id: ConversationIdPath,
     body: Annotated[MessageCreate, Depends(checked_message)],
     handle: HandleMessage,
+    token: ConversationToken = None,
 ) -> ConversationReply:
-    """Send a user message (text or button payload) and get the bot's reply."""
-    return await handle(conversation_id, body)
+    """Send a user message (text or button payload) and get the bot's reply.
+
+    The first message creates the conversation and returns its `conversation_token`; every
+    later one sends it back in `X-Conversation-Token`.
+    """
+    caller = flows.Caller(conversation_token=token, identity_token=body.identity())
+    return await handle(conversation_id, body, caller)
 
 
-@router.get("/{conversation_id}", response_model=ConversationRead, responses=NOT_FOUND)
+@router.get("/{conversation_id}", response_model=ConversationRead, responses=TOKEN_ERRORS)
 async def get_conversation(
-    conversation_id: ConversationIdPath, db_session: SessionDep
+    conversation_id: OwnedConversationId, db_session: SessionDep
 ) -> ConversationRead:
     """Return the conversation's status and whole transcript (to restore the widget)."""
     return await flows.read_conversation(db_session=db_session, conversation_id=conversation_id)
@@ -163,11 +207,11 @@ async def get_conversation(
 @router.post(
     "/{conversation_id}/close",
     response_model=ConversationRead,
-    responses=NOT_FOUND,
+    responses=TOKEN_ERRORS,
     dependencies=Throttled,
 )
 async def close_conversation(
-    conversation_id: ConversationIdPath,
+    conversation_id: OwnedConversationId,
     db_session: SessionDep,
     rasa: RasaDep,
     notifier: NotifierDep,
@@ -191,13 +235,17 @@ async def close_conversation(
     response_model=FeedbackRead,
     status_code=201,
     responses={
+        **TOKEN_ERRORS,
         404: {"description": "No such conversation, or no such message in it."},
         422: {"description": "Invalid input, or the message carries no answer to rate."},
     },
     dependencies=Throttled,
 )
 async def post_feedback(
-    conversation_id: ConversationIdPath, body: FeedbackCreate, db_session: SessionDep, rasa: RasaDep
+    conversation_id: OwnedConversationId,
+    body: FeedbackCreate,
+    db_session: SessionDep,
+    rasa: RasaDep,
 ) -> FeedbackRead:
     """Rate a bot answer thumbs up / down; after a down, `messages` offer a human advisor."""
     return await flows.give_feedback(
@@ -209,11 +257,11 @@ async def post_feedback(
     "/{conversation_id}/rating",
     response_model=RatingRead,
     status_code=201,
-    responses=NOT_FOUND,
+    responses=TOKEN_ERRORS,
     dependencies=Throttled,
 )
 async def post_rating(
-    conversation_id: ConversationIdPath, body: RatingCreate, db_session: SessionDep
+    conversation_id: OwnedConversationId, body: RatingCreate, db_session: SessionDep
 ) -> RatingRead:
     """Rate the whole conversation with 1 to 5 stars (the latest rating counts)."""
     return await flows.rate_conversation(
@@ -225,10 +273,17 @@ async def post_rating(
 async def conversation_socket(
     websocket: WebSocket,
     conversation_id: ConversationIdPath,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    token: Annotated[str | None, Query(max_length=100)] = None,
 ) -> None:
-    """The widget's live channel: bot and advisor messages after `after`, status changes."""
-    await socket.widget_socket(websocket=websocket, conversation_id=conversation_id, after=after)
+    """The widget's live channel: bot and advisor messages after `after`, status changes.
+
+    `token` is the conversation's token; closed with 4404 for an unknown conversation, 4401
+    without the token, 4403 with another one.
+    """
+    await socket.widget_socket(
+        websocket=websocket, conversation_id=conversation_id, after=after, token=token
+    )
 
 
 @webhook_router.post(
@@ -239,10 +294,21 @@ async def conversation_socket(
     dependencies=[Depends(public_webhook_write)],
 )
 async def rest_webhook(
-    body: Annotated[RestWebhookIn, Depends(checked_webhook_message)], handle: HandleMessage
+    body: Annotated[RestWebhookIn, Depends(checked_webhook_message)],
+    handle: HandleMessage,
+    settings: SettingsDep,
+    token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[RestWebhookOut]:
-    """Rasa's REST channel: `{"sender", "message"}` in, `[{"recipient_id", "text", "buttons"}]`."""
-    reply = await handle(body.sender, body.as_message())
+    """Rasa's REST channel: `{"sender", "message"}` in, `[{"recipient_id", "text", "buttons"}]`.
+
+    With REST_CHANNEL_TOKEN set, `?token=` must carry it (as Rasa's `--auth-token`), and only
+    then does an identity token in `metadata.identity_token` count. Its conversations have no
+    conversation token; it cannot write to a widget conversation.
+    """
+    trusted = flows.check_rest_channel_token(settings=settings, token=token)
+    message = body.as_message()
+    caller = flows.Caller(identity_token=message.identity() if trusted else None, rest_channel=True)
+    reply = await handle(body.sender, message, caller)
     return [
         RestWebhookOut(recipient_id=body.sender, text=m.text, buttons=m.buttons or None)
         for m in reply.messages

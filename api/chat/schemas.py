@@ -83,6 +83,9 @@ def limit_errors(message: "MessageCreate", settings: Settings) -> list[dict[str,
     return errors
 
 
+IDENTITY_TOKEN_MAX_LENGTH = 8192
+
+
 class MessageCreate(BaseModel):
     """A user message: typed text or a button payload, with optional client metadata."""
 
@@ -98,6 +101,25 @@ class MessageCreate(BaseModel):
             "stored and sent to Rasa once, and the retry gets the same reply."
         ),
     )
+    identity_token: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=IDENTITY_TOKEN_MAX_LENGTH,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description=(
+            "The user's profile signed by the host portal (a JWT: `sub`, `role`, "
+            "`ministry_code`, `email`, `name`, `exp`, `iat`, `aud`); only its claims give "
+            "rights. Also read from `metadata.identity_token`."
+        ),
+    )
+
+    def identity(self) -> str | None:
+        """The portal's identity token, from its field or the metadata."""
+        token = self.identity_token
+        if token is None and self.metadata is not None:
+            value = self.metadata.get("identity_token")
+            token = value if isinstance(value, str) and value else None
+        return token
 
     @model_validator(mode="after")
     def exactly_one_of_text_or_payload(self) -> "MessageCreate":
@@ -119,6 +141,14 @@ class ConversationReply(BaseModel):
     messages: list[BotMessageRead]
     handoff: HandoffState | None = Field(
         default=None, description="The LiveChat request while one is waiting or active."
+    )
+    conversation_token: str | None = Field(
+        default=None,
+        description=(
+            "Returned once, by the message that creates the conversation: send it in the "
+            "`X-Conversation-Token` header of every later request about the conversation "
+            "(`?token=` on its socket)."
+        ),
     )
 
 

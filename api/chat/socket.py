@@ -19,7 +19,9 @@ from api.conversations.models import Sender
 from api.conversations.schemas import message_frame
 from api.core.realtime import QUEUE_TOPIC, Subscription, conversation_topic
 from api.core.sockets import (
+    CLOSE_FORBIDDEN,
     CLOSE_NOT_FOUND,
+    CLOSE_UNAUTHORIZED,
     SocketError,
     changes,
     read_loop,
@@ -30,21 +32,33 @@ from api.handoff import service as handoff_service
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def widget_socket(*, websocket: WebSocket, conversation_id: str, after: int) -> None:
-    """Serve a widget until it leaves."""
+async def widget_socket(
+    *, websocket: WebSocket, conversation_id: str, after: int, token: str | None
+) -> None:
+    """Serve a widget until it leaves; refuse (after the handshake, with a 44xx close code
+    the widget reads) an unknown conversation or a missing or wrong token."""
     state = websocket.app.state
     sessions: Sessions = state.session_factory
+    await websocket.accept()
     async with sessions() as db_session:
-        if await conversations.get(db_session=db_session, conversation_id=conversation_id) is None:
+        conversation = await conversations.get(
+            db_session=db_session, conversation_id=conversation_id
+        )
+        if conversation is None:
             await websocket.close(CLOSE_NOT_FOUND, "Cette conversation n'existe pas.")
             return
-    await websocket.accept()
+        try:
+            conversations.check_token(conversation=conversation, token=token)
+        except conversations.ConversationTokenError as exc:
+            missing = isinstance(exc, conversations.MissingConversationTokenError)
+            await websocket.close(CLOSE_UNAUTHORIZED if missing else CLOSE_FORBIDDEN, exc.detail)
+            return
     topics = (conversation_topic(conversation_id), QUEUE_TOPIC)
     with state.notifier.subscribe(*topics) as subscription:
         cursor = _WidgetCursor(after=after)
 
         async def handle(data: dict[str, Any]) -> None:
-            await _user_message(websocket, data, conversation_id)
+            await _user_message(websocket, data, conversation_id, token)
 
         await run_until_either_ends(
             cursor.write(websocket, subscription, sessions, conversation_id),
@@ -91,15 +105,16 @@ async def _status(db_session: AsyncSession, conversation_id: str) -> dict[str, A
     }
 
 
-async def _user_message(websocket: WebSocket, data: dict[str, Any], conversation_id: str) -> None:
+async def _user_message(
+    websocket: WebSocket, data: dict[str, Any], conversation_id: str, token: str | None
+) -> None:
     """A user message sent over the socket: handled as POST .../messages is."""
     if data["type"] != "message":
         raise SocketError("Ce type de message n'est pas pris en charge.", "unknown type")
     state = websocket.app.state
+    fields = ("text", "payload", "metadata", "client_message_id", "identity_token")
     try:
-        message = MessageCreate.model_validate(
-            {k: v for k, v in data.items() if k in ("text", "payload", "metadata")}
-        )
+        message = MessageCreate.model_validate({k: v for k, v in data.items() if k in fields})
     except ValidationError as exc:
         raise SocketError("Votre message n'est pas valide.", str(exc.errors()[0]["msg"])) from exc
     if errors := limit_errors(message, state.settings):
@@ -113,6 +128,8 @@ async def _user_message(websocket: WebSocket, data: dict[str, Any], conversation
             desk=state.fsd_desk,
             wake_outbox=state.wake_outbox,
             now=state.clock(),
+            settings=state.settings,
+            caller=flows.Caller(conversation_token=token, identity_token=message.identity()),
             conversation_id=conversation_id,
             message=message,
         )

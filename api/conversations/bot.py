@@ -53,7 +53,7 @@ async def ask_bot(
     Raises UpstreamUnavailableError when Rasa does not answer.
     """
     utterances = await rasa.send(
-        sender=conversation.id, message=sent, metadata=conversation.profile or None
+        sender=conversation.id, message=sent, metadata=service.bot_profile(conversation)
     )
     stored = await service.add_bot_messages(
         db_session=db_session, conversation=conversation, utterances=bot_utterances(utterances)

@@ -72,6 +72,13 @@ class Conversation(Base):
     )
     # On PostgreSQL, "application" and "ministry_code" are indexed (the statistics' filters).
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the host portal signed (api/auth/identity.py): the only source of rights (role CCA,
+    # ministry, email). None: an anonymous user, whatever the profile declares.
+    identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # SHA-256 of the conversation's own token (returned by its first message): reading it,
+    # writing to it, its socket, closing and rating it need the token. None: a conversation
+    # of Rasa's REST channel (no token), or one created before tokens existed.
+    token_hash: Mapped[str | None] = mapped_column(String(64))
     # Rasa's tracker is paused while an advisor owns the conversation; still True after the
     # handoff if Rasa could not be told to resume (retried on the next message).
     bot_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -1,5 +1,8 @@
 """Conversations and messages: plain functions over an async session."""
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,22 +52,183 @@ async def get_with_messages_or_raise(
     return conversation
 
 
+# Profile keys only a verified identity sets: what a client declares under them is dropped.
+IDENTITY_KEYS = frozenset({"role", "email", "name", "sub", "verified", "identity_token"})
+SHOWN_CLAIMS = ("role", "ministry_code", "email", "name")
+
+
+class ConversationTokenError(AppError):
+    """The request does not carry the conversation's own token."""
+
+    status_code = 403
+
+    def __init__(self, detail: str, message: str) -> None:
+        super().__init__(detail, message, error="conversation_locked")
+
+
+class MissingConversationTokenError(ConversationTokenError):
+    """No conversation token at all."""
+
+    status_code = 401
+
+
+LOCKED_MESSAGE = (
+    "Cette conversation n'est pas accessible depuis cette session : commencez une nouvelle "
+    "conversation."
+)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A new conversation token and the hash that is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, _hash(token)
+
+
+def check_token(*, conversation: Conversation, token: str | None) -> None:
+    """Raise unless the token is the conversation's own (widget API conversations only)."""
+    if conversation.token_hash is None:
+        raise ConversationTokenError(
+            f"conversation {conversation.id!r} has no token (Rasa REST channel or older)",
+            LOCKED_MESSAGE,
+        )
+    if not token:
+        raise MissingConversationTokenError(
+            "missing conversation token (X-Conversation-Token, or ?token= on the socket)",
+            LOCKED_MESSAGE,
+        )
+    if not hmac.compare_digest(_hash(token), conversation.token_hash):
+        raise ConversationTokenError("wrong conversation token", LOCKED_MESSAGE)
+
+
+def check_rest_channel(*, conversation: Conversation) -> None:
+    """Raise if a REST channel request targets a conversation of the widget API (it has a token)."""
+    if conversation.token_hash is not None:
+        raise ConversationTokenError(
+            f"conversation {conversation.id!r} belongs to the widget API; use its token there",
+            LOCKED_MESSAGE,
+        )
+
+
+def preferences(metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """What a client may declare about itself: its metadata without the identity's keys."""
+    return {k: v for k, v in (metadata or {}).items() if k not in IDENTITY_KEYS}
+
+
+@dataclass
+class Opened:
+    """A conversation a message goes to, and its token when this message created it."""
+
+    conversation: Conversation
+    token: str | None = None
+
+
+async def open_for_message(
+    *,
+    db_session: AsyncSession,
+    conversation_id: str,
+    token: str | None,
+    with_token: bool,
+    profile: dict[str, Any] | None = None,
+) -> Opened:
+    """The conversation of a new message, created on its first one (with a token when
+    `with_token`), else checked: the widget API needs its token, the REST channel refuses it."""
+    conversation = await get(db_session=db_session, conversation_id=conversation_id)
+    created: str | None = None
+    if conversation is None:
+        created, token_hash = new_token() if with_token else (None, None)
+        try:
+            async with db_session.begin_nested():
+                conversation = Conversation(
+                    id=conversation_id, profile=preferences(profile), token_hash=token_hash
+                )
+                db_session.add(conversation)
+        except IntegrityError:
+            # Two first messages raced: the other request created it (and has its token).
+            created = None
+            conversation = await get(db_session=db_session, conversation_id=conversation_id)
+            assert conversation is not None
+    if created is None:
+        if with_token:
+            check_token(conversation=conversation, token=token)
+        else:
+            check_rest_channel(conversation=conversation)
+    merge_profile(conversation=conversation, profile=profile)
+    return Opened(conversation=conversation, token=created)
+
+
+async def reissue_token_for_first_retry(
+    *, db_session: AsyncSession, conversation_id: str, client_message_id: str | None
+) -> Opened | None:
+    """A retry of the message that created the conversation, which never got its token: the
+    conversation with a new token (the lost one no longer works), else None."""
+    conversation = await get(db_session=db_session, conversation_id=conversation_id)
+    if conversation is None or conversation.token_hash is None or client_message_id is None:
+        return None
+    first = await db_session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.sender == Sender.USER)
+        .order_by(Message.id)
+        .limit(1)
+    )
+    if first is None or first.client_message_id != client_message_id:
+        return None
+    token, conversation.token_hash = new_token()
+    return Opened(conversation=conversation, token=token)
+
+
+def merge_profile(*, conversation: Conversation, profile: dict[str, Any] | None) -> None:
+    """Merge what the client declares into the conversation's profile."""
+    declared = preferences(profile)
+    if conversation.identity and conversation.identity.get("ministry_code"):
+        declared.pop("ministry_code", None)  # the signed ministry stays
+    if declared and any(conversation.profile.get(k) != v for k, v in declared.items()):
+        conversation.profile = {**conversation.profile, **declared}
+
+
+def bind_identity(*, conversation: Conversation, identity: dict[str, Any]) -> None:
+    """Keep what a portal signed with the conversation: from now on its rights come from it."""
+    conversation.identity = identity
+    if identity.get("ministry_code"):
+        conversation.profile = {**conversation.profile, "ministry_code": identity["ministry_code"]}
+
+
+def verified(conversation: Conversation) -> dict[str, Any]:
+    """The signed claims of the conversation's user ({} when anonymous)."""
+    return dict(conversation.identity or {})
+
+
+def combined_profile(
+    profile: dict[str, Any] | None, identity: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The declared preferences, then the signed claims, and whether there were any."""
+    signed = {k: v for k, v in (identity or {}).items() if k in SHOWN_CLAIMS}
+    return {**preferences(profile), **signed, "verified": bool(identity)}
+
+
+def bot_profile(conversation: Conversation) -> dict[str, Any]:
+    """The profile Rasa's actions (and advisors) see."""
+    return combined_profile(conversation.profile, conversation.identity)
+
+
 async def get_or_create(
     *, db_session: AsyncSession, conversation_id: str, profile: dict[str, Any] | None = None
 ) -> Conversation:
-    """Return the conversation, creating it on its first message; merge the client's profile."""
+    """Return the conversation, creating it (without a token) on its first message."""
     conversation = await get(db_session=db_session, conversation_id=conversation_id)
     if conversation is None:
         try:
             async with db_session.begin_nested():
-                conversation = Conversation(id=conversation_id, profile=profile or {})
+                conversation = Conversation(id=conversation_id, profile=preferences(profile))
                 db_session.add(conversation)
         except IntegrityError:
             # Two first messages raced: the other request created it.
             conversation = await get(db_session=db_session, conversation_id=conversation_id)
             assert conversation is not None
-    if profile and any(conversation.profile.get(k) != v for k, v in profile.items()):
-        conversation.profile = {**conversation.profile, **profile}
+    merge_profile(conversation=conversation, profile=profile)
     return conversation
 
 

@@ -56,6 +56,22 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("")
     secret_key_file: Path = ROOT_DIR / "var" / "secrets" / "secret_key"
 
+    # Verified identity of widget users (api/auth/identity.py): the host portal signs the user's
+    # profile as a JWT, HS256 with a shared secret or RS256 with the portal's public key (PEM, in
+    # the variable or a file). Unset outside production: a secret is generated into
+    # identity_secret_file and the demo page signs its own profile with it.
+    identity_hs256_secret: SecretStr | None = None
+    identity_secret_file: Path = ROOT_DIR / "var" / "secrets" / "identity_secret"
+    identity_rs256_public_key: str | None = None
+    identity_rs256_public_key_file: Path | None = None
+    identity_audience: str | None = "assistant-chorus"
+    identity_issuer: str | None = None
+    identity_max_lifetime_seconds: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    identity_leeway_seconds: int = Field(default=30, ge=0, le=600)
+    # Rasa's REST channel (/webhooks/rest/webhook): when set, callers add ?token=<it>, as with
+    # Rasa's --auth-token; only then do identity tokens sent in its metadata count.
+    rest_channel_token: SecretStr | None = None
+
     token_max_age_seconds: int = Field(default=12 * 3600, ge=60, le=30 * 24 * 3600)
     rasa_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     rasa_max_in_flight: int = Field(default=8, ge=1, le=1000)
@@ -122,6 +138,35 @@ class Settings(BaseSettings):
             return self.rasa_token_file.read_text().strip() or None
         except OSError:
             return None
+
+    def identity_public_key(self) -> str | None:
+        """The portal's RS256 public key (PEM), from the variable or the file."""
+        if self.identity_rs256_public_key:
+            return self.identity_rs256_public_key
+        if self.identity_rs256_public_key_file is not None:
+            return self.identity_rs256_public_key_file.read_text()
+        return None
+
+    @model_validator(mode="after")
+    def resolve_identity_keys(self) -> "Settings":
+        """Generate the demo page's identity secret outside production; check the given ones."""
+        hs256 = self.identity_hs256_secret
+        if hs256 is not None and len(hs256.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"IDENTITY_HS256_SECRET must be {MIN_SECRET_LENGTH} characters or more"
+            )
+        key_file = self.identity_rs256_public_key_file
+        if key_file is not None and not key_file.is_file():
+            raise ValueError("IDENTITY_RS256_PUBLIC_KEY_FILE does not name a readable file")
+        public_key = self.identity_public_key()
+        if public_key is not None and "PUBLIC KEY" not in public_key:
+            raise ValueError("the identity public key must be a PEM public key")
+        if hs256 is None and public_key is None and self.app_env != "production":
+            self.identity_hs256_secret = SecretStr(read_or_create_secret(self.identity_secret_file))
+        channel = self.rest_channel_token
+        if channel is not None and len(channel.get_secret_value()) < 24:
+            raise ValueError("REST_CHANNEL_TOKEN must be at least 24 characters")
+        return self
 
     @model_validator(mode="after")
     def resolve_secrets(self) -> "Settings":

@@ -16,6 +16,11 @@ HEARTBEAT_SECONDS = 25.0
 # Close codes (4000-4999 are the application's): the client should not reconnect as is.
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+# A frame is a message (5,000 characters of text at most) with its metadata: far below this.
+# The server's own limit (uvicorn --ws-max-size) closes the socket beyond MAX_FRAME_BYTES.
+MAX_FRAME_CHARACTERS = 64 * 1024
+MAX_FRAME_BYTES = 256 * 1024
 
 
 class SocketError(Exception):
@@ -27,16 +32,42 @@ class SocketError(Exception):
         self.detail = detail
 
 
-async def receive_json(websocket: WebSocket) -> dict[str, Any]:
-    """The client's next JSON object with a "type" (raises SocketError for anything else)."""
-    raw = await websocket.receive_text()
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_frame(raw: str) -> dict[str, Any]:
+    """A frame's JSON object with a "type"; SocketError for anything else (too long, not
+    JSON, NaN or Infinity, nested too deep for the parser, numbers too long, not an object)."""
+    if len(raw) > MAX_FRAME_CHARACTERS:
+        raise SocketError(
+            "Votre message est trop volumineux.",
+            f"frame is longer than {MAX_FRAME_CHARACTERS} characters",
+        )
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise SocketError("Le message reçu est trop imbriqué.", "JSON nested too deep") from exc
     except ValueError as exc:
-        raise SocketError("Le message reçu n'est pas un JSON valide.", "invalid JSON") from exc
+        raise SocketError(
+            "Le message reçu n'est pas un JSON valide.", f"invalid JSON: {exc}"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise SocketError("Le message reçu n'est pas compris.", "expected {type: ...}")
     return data
+
+
+async def receive_json(websocket: WebSocket) -> dict[str, Any]:
+    """The client's next JSON object with a "type" (raises SocketError for anything else)."""
+    event = await websocket.receive()
+    if event["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(event.get("code", 1000), event.get("reason"))
+    raw = event.get("text")
+    if raw is None:
+        raise SocketError(
+            "Seuls les messages texte (JSON) sont acceptés.", "binary frames are not accepted"
+        )
+    return parse_frame(raw)
 
 
 async def run_until_either_ends(writer: Awaitable[None], reader: Awaitable[None]) -> None:

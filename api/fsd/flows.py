@@ -26,10 +26,12 @@ def _say(text: str) -> BotUtterance:
 
 
 def _fields(conversation: Conversation, request: BotFsdRequest) -> ConversationFsdCreate:
-    """The FSD to open, from the form's answers and the conversation's profile."""
+    """The FSD to open, from the form's answers, the conversation's declared application and
+    its signed identity (name, email, ministry: never what the client merely declared)."""
     profile = conversation.profile or {}
+    signed = conversations.verified(conversation)
     application = profile.get("application")
-    email = request.email or ""
+    email = signed.get("email") or request.email or ""
     return ConversationFsdCreate.model_validate(
         {
             "title": request.title,
@@ -41,9 +43,9 @@ def _fields(conversation: Conversation, request: BotFsdRequest) -> ConversationF
             "severity": request.severity,
             "impact": request.impact,
             "users_blocked": request.users_blocked,
-            "initiator": str(profile.get("name") or email or "CCA"),
+            "initiator": str(signed.get("name") or signed.get("sub") or email or "CCA"),
             "initiator_email": email,
-            "ministry_code": profile.get("ministry_code"),
+            "ministry_code": signed.get("ministry_code"),
         }
     )
 
@@ -53,7 +55,7 @@ async def open_from_bot(
 ) -> list[Message]:
     """Open the FSD the user confirmed in the form and give its number back."""
     try:
-        service.ensure_cca((conversation.profile or {}).get("role"))
+        service.ensure_cca(conversations.verified(conversation).get("role"))
         fields = _fields(conversation, request)
     except PermissionDeniedError as exc:
         answer = _say(exc.message)

@@ -319,9 +319,9 @@ async def list_for(*, db_session: AsyncSession, username: str, role: Role) -> li
 async def visible_from_conversation(
     *, db_session: AsyncSession, conversation: Conversation, number: int
 ) -> Fsd:
-    """An FSD opened in this conversation or by the user's ministry, else NotFoundError."""
+    """An FSD opened in this conversation or by the user's signed ministry, else NotFoundError."""
     fsd = await db_session.get(Fsd, number)
-    ministry = (conversation.profile or {}).get("ministry_code")
+    ministry = (conversation.identity or {}).get("ministry_code")
     if fsd is None or (
         fsd.conversation_id != conversation.id and (not ministry or fsd.ministry_code != ministry)
     ):

@@ -198,7 +198,7 @@ async def queue(*, db_session: AsyncSession, now: datetime) -> list[QueueEntryRe
     """The waiting and active handoffs, oldest first, as the advisors' queue shows them."""
     result = (
         await db_session.execute(
-            select(Handoff, Conversation.profile, User.username)
+            select(Handoff, Conversation.profile, Conversation.identity, User.username)
             .join(Conversation, Conversation.id == Handoff.conversation_id)
             .outerjoin(User, User.id == Handoff.advisor_id)
             .where(Handoff.status.in_(OPEN_STATUSES))
@@ -207,11 +207,12 @@ async def queue(*, db_session: AsyncSession, now: datetime) -> list[QueueEntryRe
     ).tuples()
     rows = list(result)
     texts = await _last_user_texts(
-        db_session=db_session, conversation_ids=[h.conversation_id for h, _, _ in rows]
+        db_session=db_session, conversation_ids=[h.conversation_id for h, _, _, _ in rows]
     )
     places: dict[str, int] = {}
     entries = []
-    for handoff, profile, advisor in rows:
+    for handoff, declared, signed, advisor in rows:
+        profile = conversations.combined_profile(declared, signed)
         place = None
         if handoff.status is HandoffStatus.WAITING:
             place = places[handoff.category] = places.get(handoff.category, 0) + 1
@@ -285,7 +286,7 @@ async def detail(*, db_session: AsyncSession, handoff: Handoff, now: datetime) -
     last_text = next((m.text for m in reversed(transcript) if m.sender is Sender.USER), None)
     entry = _entry(
         handoff,
-        conversation.profile,
+        conversations.bot_profile(conversation),
         advisor.username if advisor else None,
         last_text,
         await position(db_session=db_session, handoff=handoff),

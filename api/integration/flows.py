@@ -72,7 +72,8 @@ async def ticket_status_changed(
 async def _tell_user(
     *, db_session: AsyncSession, conversation_id: str, text: str, mail: bool
 ) -> None:
-    """Say it in the conversation; also mail it to the profile's address when asked."""
+    """Say it in the conversation; also mail it, when asked, to the address the portal signed
+    (never one the client merely declared)."""
     conversation = await conversations.get_or_raise(
         db_session=db_session, conversation_id=conversation_id
     )
@@ -81,7 +82,7 @@ async def _tell_user(
         conversation=conversation,
         utterances=[BotUtterance(text=text, buttons=[])],
     )
-    email = str((conversation.profile or {}).get("email") or "")
+    email = str(conversations.verified(conversation).get("email") or "")
     if mail and is_email(email):
         await outbox.enqueue(
             db_session=db_session,

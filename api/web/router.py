@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.auth import identity
+from api.core.config import Settings
 from api.core.deps import SettingsDep
 from api.core.text import is_email
 from knowledge_base.vocabulary import APPLICATIONS
@@ -26,12 +28,25 @@ def page_profile(
     ministere: str | None,
     email: str | None = None,
 ) -> dict[str, str]:
-    """The profile the page hands to the widget (data attributes); malformed values are dropped."""
-    values = {"application": application, "role": role, "ministry-code": ministere}
+    """The profile the demo page puts in the URL; malformed values are dropped."""
+    values = {"application": application, "role": role, "ministry_code": ministere}
     profile = {k: v for k, v in values.items() if v and _PROFILE_VALUE.match(v)}
     if email and is_email(email):
         profile["email"] = email
     return profile
+
+
+def widget_attributes(*, profile: dict[str, str], settings: Settings) -> dict[str, str]:
+    """The widget's data attributes: the declared application and ministry, and, outside
+    production, an identity token the page signs as the Chorus portal would."""
+    attributes = {"application": profile.get("application", "")}
+    attributes["ministry-code"] = profile.get("ministry_code", "")
+    claims = {k: v for k, v in profile.items() if k in ("role", "ministry_code", "email")}
+    if claims:
+        claims["sub"] = claims.get("email") or f"demo-{claims.get('role', 'user').lower()}"
+        token = identity.sign_demo(claims=claims, settings=settings, now=identity.utc_now())
+        attributes["identity-token"] = token or ""
+    return {k: v for k, v in attributes.items() if v}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -43,8 +58,8 @@ async def chat_page(
     ministere: Annotated[str | None, Query(max_length=30)] = None,
     email: Annotated[str | None, Query(max_length=254)] = None,
 ) -> HTMLResponse:
-    """Serve the chat page; ?application=&role=&ministere=&email= set the profile (as a portal
-    would)."""
+    """Serve the chat page; ?application=&role=&ministere=&email= set the profile; outside
+    production the page signs it, as the Chorus portal signs its users' profile."""
     return TEMPLATES.TemplateResponse(
         request,
         "chat.html",
@@ -52,8 +67,11 @@ async def chat_page(
             "title": "Assistant Chorus",
             "api_base": "",
             "max_text_length": settings.max_text_length,
-            "profile": page_profile(
-                application=application, role=role, ministere=ministere, email=email
+            "profile": widget_attributes(
+                profile=page_profile(
+                    application=application, role=role, ministere=ministere, email=email
+                ),
+                settings=settings,
             ),
         },
     )

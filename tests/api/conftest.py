@@ -25,6 +25,7 @@ from api.knowledge import service as knowledge_service
 from api.knowledge.schemas import EntryWrite
 from api.main import create_app
 from knowledge_base.loader import load_entries
+from tests import tokens
 from tests.stack import ROOT, free_port
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
@@ -114,13 +115,14 @@ async def make_client(database_url: str) -> AsyncIterator[ClientFactory]:
 
         async def factory(**overrides: Any) -> httpx.AsyncClient:
             overrides.setdefault("database_url", database_url)
-            settings = Settings(app_env="test", **overrides)
+            overrides.setdefault("app_env", "test")
+            settings = Settings(**overrides)
             # LiveChat hours depend on the time: tests run on a working day at 10:00 in Paris.
             app = create_app(settings, clock=lambda: WORKING_HOURS)
             await stack.enter_async_context(app.router.lifespan_context(app))
             transport = httpx.ASGITransport(app=app)
             return await stack.enter_async_context(
-                httpx.AsyncClient(transport=transport, base_url="http://testserver")
+                tokens.client(transport=transport, base_url="http://testserver")
             )
 
         yield factory

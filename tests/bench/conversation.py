@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from tests import tokens
 from tests.stack import BOT_BIN, ROOT, START_TIMEOUT_SECONDS, Stack, free_port, wait_until
 
 TURNS: list[dict[str, str]] = [
@@ -118,7 +119,7 @@ async def load(
     """Drive `concurrency` conversations back to back for `seconds`."""
     results = Results()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60.0, limits=limits) as client:
+    async with tokens.client(base_url=base_url, timeout=60.0, limits=limits) as client:
         await conversation(client, send, 2, time.monotonic() + 30, Results())  # warm-up
         started = time.monotonic()
         deadline = started + seconds
@@ -135,7 +136,7 @@ async def load(
 async def flatness(base_url: str, *, conversations: int, turns: int) -> list[float]:
     """Median latency (seconds) of each turn over conversations run one after the other."""
     per_turn: list[list[float]] = [[] for _ in range(turns)]
-    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
+    async with tokens.client(base_url=base_url, timeout=60.0) as client:
         for _ in range(conversations):
             conversation_id = uuid.uuid4().hex
             for turn in range(turns):

@@ -36,6 +36,32 @@ def test_reload_keeps_the_conversation(page: Page, stack: Any) -> None:
     expect(page.locator("#chat-log .chat-msg--user")).to_have_count(1)
 
 
+def test_a_tab_without_the_conversations_token_starts_a_new_one_and_loses_nothing(
+    page: Page, stack: Any
+) -> None:
+    open_chat(page, stack)
+    page.get_by_role("button", name="Formations", exact=True).click()
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("responsable DAF")
+    old = page.evaluate("sessionStorage.getItem('assistant.conversation_id')")
+    page.evaluate("sessionStorage.setItem('assistant.conversation_token', 'x'.repeat(43))")
+
+    page.reload()  # the stored token is not the conversation's: the transcript is refused
+
+    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
+    expect(page.locator("#chat-log")).not_to_contain_text("responsable DAF")
+    assert page.evaluate("sessionStorage.getItem('assistant.conversation_id')") != old
+    page.evaluate("sessionStorage.setItem('assistant.conversation_token', 'y'.repeat(43))")
+    page.locator("#chat-input").fill("comment ajouter un tiers dans un EJ ?")
+    page.keyboard.press("Enter")
+
+    # Refused in the old conversation, the message goes to a new one: shown and answered.
+    expect(page.locator("#chat-log .chat-msg--user")).to_have_text(
+        ["Vous : comment ajouter un tiers dans un EJ ?"]
+    )
+    expect(page.locator(BOT_TEXTS).last).not_to_be_empty()
+    expect(page.locator("#chat-status")).to_have_text("")
+
+
 def test_keyboard_only_multiline_paste_and_escaped_text(page: Page, stack: Any) -> None:
     open_chat(page, stack)
     textarea = page.locator("#chat-input")

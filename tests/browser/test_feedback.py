@@ -35,7 +35,11 @@ def test_thumbs_down_asks_what_was_wrong_then_offers_a_human(page: Page, stack: 
     expect(page.locator(BOT_TEXTS).last).to_contain_text("mis en relation avec un conseiller")
     expect(page.get_by_role("button", name="Support outil Chorus Pro")).to_be_visible()
     conversation_id = page.evaluate("sessionStorage.getItem('assistant.conversation_id')")
-    transcript = httpx.get(f"{stack.api_url}/api/v1/conversations/{conversation_id}").json()
+    token = page.evaluate("sessionStorage.getItem('assistant.conversation_token')")
+    transcript = httpx.get(
+        f"{stack.api_url}/api/v1/conversations/{conversation_id}",
+        headers={"X-Conversation-Token": token},
+    ).json()
     assert any(m["entry_id"] == "fsd-creation" for m in transcript["messages"])
 
 

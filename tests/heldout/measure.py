@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 import yaml
 
+from tests import tokens
+
 QUESTIONS = Path(__file__).resolve().parent / "questions.yml"
 CONCURRENCY = 8
 
@@ -149,7 +151,7 @@ def main() -> int:
         try:
 
             async def run() -> Report:
-                async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+                async with tokens.client(base_url=stack.api_url, timeout=30) as client:
                     return await measure(client, path)
 
             print(asyncio.run(run()).markdown())

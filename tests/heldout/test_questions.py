@@ -6,16 +6,16 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 import pytest
 
+from tests import tokens
 from tests.heldout.measure import Report, measure
 
 
 @pytest.fixture(scope="module")
 def report(stack: Any) -> Report:
     async def run() -> Report:
-        async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as client:
+        async with tokens.client(base_url=stack.api_url, timeout=30) as client:
             return await measure(client)
 
     # Its own thread: the browser tests' sync Playwright may hold this thread's event loop.

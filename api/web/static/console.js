@@ -219,8 +219,22 @@
       )
     );
     contextItem(list, "Application", profile.application);
+    contextItem(
+      list,
+      "Identité",
+      profile.verified
+        ? "vérifiée par le portail" + (profile.name ? " : " + profile.name : "")
+        : "non vérifiée (utilisateur anonyme)"
+    );
     contextItem(list, "Rôle", profile.role);
-    contextItem(list, "Code ministère", profile.ministry_code);
+    contextItem(list, "Courriel", profile.email);
+    contextItem(
+      list,
+      "Code ministère",
+      profile.ministry_code && !profile.verified
+        ? profile.ministry_code + " (déclaré)"
+        : profile.ministry_code
+    );
     if (detail.offline) contextItem(list, "Remarque", "Message laissé en dehors des horaires d'ouverture");
   }
 

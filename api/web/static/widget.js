@@ -3,6 +3,9 @@
   "use strict";
 
   const STORAGE_KEY = "assistant.conversation_id";
+  // The conversation's own token (returned by its first message): proves this tab owns it.
+  const TOKEN_KEY = "assistant.conversation_token";
+  const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,100}$/;
   const ID_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
   const FALLBACK_ERROR = "Le service est momentanément indisponible. Réessayez dans quelques instants.";
   const URL_PATTERN = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)])/g;
@@ -18,13 +21,13 @@
   const endButton = root.querySelector("#chat-end");
   const status = root.querySelector("#chat-status");
   const banner = root.querySelector("#chat-handoff");
-  // The user's profile, set by the embedding page: sent with each message as metadata.
+  // What the embedding page declares (application, ministry): a preference, sent as metadata.
+  // Rights (CCA, ministry, email) come only from the identity token the portal signed
+  // (data-identity-token, read at each message so that the portal may renew it).
   const profile = {};
   for (const [key, attribute] of [
     ["application", "application"],
-    ["role", "role"],
     ["ministry_code", "ministryCode"],
-    ["email", "email"],
   ]) {
     if (root.dataset[attribute]) profile[key] = root.dataset[attribute];
   }
@@ -48,9 +51,21 @@
   function newConversationId() {
     const id = randomId();
     window.sessionStorage.setItem(STORAGE_KEY, id);
+    window.sessionStorage.removeItem(TOKEN_KEY);
+    conversationToken = null;
     return id;
   }
 
+  function keepToken(token) {
+    if (!token || !TOKEN_PATTERN.test(token)) return;
+    conversationToken = token;
+    window.sessionStorage.setItem(TOKEN_KEY, token);
+  }
+
+  let conversationToken = (function () {
+    const token = window.sessionStorage.getItem(TOKEN_KEY);
+    return token && TOKEN_PATTERN.test(token) ? token : null;
+  })();
   let conversationId = storedId();
   // Live channel (WebSocket) to the advisors: opened once the conversation is handed off.
   const rendered = new Set(); // ids of the bot's and advisors' messages already shown
@@ -131,6 +146,20 @@
 
   function errorMessage(result) {
     return (result.data && result.data.message) || FALLBACK_ERROR;
+  }
+
+  function isLocked(result) {
+    return Boolean(result.data && result.data.error === "conversation_locked");
+  }
+
+  // A new conversation, with nothing of the old one on screen.
+  function startOver() {
+    closeSocket();
+    rendered.clear();
+    lastSeenId = 0;
+    applyState("bot", null);
+    conversationId = newConversationId();
+    log.replaceChildren();
   }
 
   function post(path, body) {
@@ -287,9 +316,11 @@
   async function request(method, path, body) {
     let response;
     try {
+      const headers = body ? { "Content-Type": "application/json" } : {};
+      if (conversationToken) headers["X-Conversation-Token"] = conversationToken;
       response = await fetch(apiBase + path, {
         method: method,
-        headers: body ? { "Content-Type": "application/json" } : {},
+        headers: headers,
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch (error) {
@@ -318,13 +349,23 @@
     // The message's own id makes a retry safe: the server stores and answers it once.
     const message = Object.assign({ client_message_id: randomId() }, body);
     if (Object.keys(profile).length) message.metadata = profile;
+    if (root.dataset.identityToken) message.identity_token = root.dataset.identityToken;
     let result = await post("/messages", message);
     if (result.status === 0) {
       // The network failed: try once more with the same id (never a duplicate).
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       result = await post("/messages", message);
     }
+    if (isLocked(result)) {
+      // This tab no longer holds the conversation (its token is gone): start a new one and
+      // send the message there rather than lose it.
+      startOver();
+      if (shown) renderMessage("user", shown, [], false);
+      result = await post("/messages", message);
+    }
     busy(false);
+    // The first message's reply gives the conversation's token, even when the bot failed.
+    if (result.data) keepToken(result.data.conversation_token);
     if (!result.ok) {
       setStatus(errorMessage(result));
       return false;
@@ -359,7 +400,8 @@
     const base = new URL(apiBase || window.location.origin, window.location.href);
     base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
     base.pathname = "/api/v1/conversations/" + conversationId + "/ws";
-    base.search = "?after=" + lastSeenId;
+    base.search =
+      "?after=" + lastSeenId + (conversationToken ? "&token=" + encodeURIComponent(conversationToken) : "");
     return base.toString();
   }
 
@@ -388,7 +430,8 @@
     });
     ws.addEventListener("close", (event) => {
       if (socket === ws) socket = null;
-      if (!socketWanted || forConversation !== conversationId || event.code === 4404) return;
+      // 4401, 4403, 4404: not this tab's conversation (or no longer one): do not retry.
+      if (!socketWanted || forConversation !== conversationId || [4401, 4403, 4404].includes(event.code)) return;
       window.setTimeout(openSocket, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, 30000);
     });
@@ -402,7 +445,10 @@
 
   async function restore() {
     const result = await request("GET", "/api/v1/conversations/" + conversationId);
-    if (result.status === 404) return send({ payload: "/greet" }, null);
+    if (result.status === 404 || isLocked(result)) {
+      startOver();
+      return send({ payload: "/greet" }, null);
+    }
     if (!result.ok) {
       setStatus(errorMessage(result));
       return false;
@@ -448,13 +494,7 @@
   });
 
   restartButton.addEventListener("click", () => {
-    closeSocket();
-    rendered.clear();
-    lastSeenId = 0;
-    applyState("bot", null);
-    window.sessionStorage.removeItem(STORAGE_KEY);
-    conversationId = newConversationId();
-    log.replaceChildren();
+    startOver();
     setStatus("");
     send({ payload: "/greet" }, null);
     input.focus();

@@ -9,6 +9,7 @@ import pytest
 from api.auth.models import Role
 from tests.api.chat.test_error_flows import Chat, texts, titles
 from tests.api.conftest import staff_headers
+from tests.tokens import cca_identity
 
 CATEGORIES = [
     "Support outil Chorus",
@@ -269,7 +270,7 @@ async def test_asking_for_a_human_offers_the_categories(client: httpx.AsyncClien
     assert "Je transmets votre demande à un conseiller (Question métier" in texts(business)
 
 
-async def test_an_fsd_request_depends_on_the_role_in_the_profile(
+async def test_an_fsd_request_depends_on_the_signed_role(
     client: httpx.AsyncClient,
 ) -> None:
     user = Chat(client)
@@ -285,7 +286,7 @@ async def test_an_fsd_request_depends_on_the_role_in_the_profile(
     cca = Chat(client)
     opened = await client.post(
         f"/api/v1/conversations/{cca.id}/messages",
-        json={"text": "je veux ouvrir une fiche service desk", "metadata": {"role": "CCA"}},
+        json={"text": "je veux ouvrir une fiche service desk", "identity_token": cca_identity()},
     )
     messages = opened.json()["messages"]
     assert "Je vais ouvrir la fiche service desk avec vous" in texts(messages)
@@ -316,6 +317,7 @@ async def test_a_thumbs_down_is_kept_when_rasa_is_down(
         conversation = await service.get_or_create(
             db_session=session, conversation_id="rasa-down-feedback"
         )
+        token, conversation.token_hash = service.new_token()
         [answer] = await service.add_bot_messages(
             db_session=session,
             conversation=conversation,
@@ -331,6 +333,7 @@ async def test_a_thumbs_down_is_kept_when_rasa_is_down(
     response = await client.post(
         "/api/v1/conversations/rasa-down-feedback/feedback",
         json={"message_id": answer_id, "rating": "down", "comment": "Pas clair"},
+        headers={"X-Conversation-Token": token},
     )
 
     assert response.status_code == 201

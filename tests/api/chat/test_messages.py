@@ -115,7 +115,7 @@ async def test_multiline_pasted_text_is_accepted(client: httpx.AsyncClient) -> N
     assert response.json()["messages"]
 
 
-async def test_simultaneous_first_messages_of_one_conversation_all_succeed(
+async def test_simultaneous_first_messages_create_the_conversation_once(
     client: httpx.AsyncClient,
 ) -> None:
     conversation_id = new_id()
@@ -124,7 +124,15 @@ async def test_simultaneous_first_messages_of_one_conversation_all_succeed(
         *(send(client, conversation_id, text=f"bonjour {i}") for i in range(8))
     )
 
-    assert [r.status_code for r in responses] == [200] * 8
+    # One of them created the conversation and got its token; the others, without it, are
+    # refused (not stored) with a French message, and go through once they send the token.
+    created = [r for r in responses if r.status_code == 200]
+    assert len(created) == 1 and created[0].json()["conversation_token"]
+    refused = [r for r in responses if r.status_code != 200]
+    assert {r.status_code for r in refused} == {401}
+    assert all("nouvelle conversation" in r.json()["message"] for r in refused)
+    for i in range(7):
+        assert (await send(client, conversation_id, text=f"encore {i}")).status_code == 200
     transcript = (await client.get(f"/api/v1/conversations/{conversation_id}")).json()
     assert sum(m["sender"] == "user" for m in transcript["messages"]) == 8
 

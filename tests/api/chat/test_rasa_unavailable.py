@@ -6,6 +6,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from api.conversations import service as conversations
+from api.conversations.models import DeliveryStatus
+from api.core.db import create_engine, create_session_factory
 from tests.api.conftest import ClientFactory
 
 CONVERSATION_ID = "conv_down_0001"
@@ -67,11 +70,21 @@ async def test_rasa_timeout_gives_503_within_the_timeout(
     assert response.json()["detail"] == "Rasa did not answer within 0.5 s"
 
 
-async def test_webhook_reports_rasa_down_too(make_client: ClientFactory, unused_url: str) -> None:
+async def test_webhook_reports_rasa_down_too(
+    make_client: ClientFactory, unused_url: str, database_url: str
+) -> None:
     client = await make_client(rasa_url=unused_url)
 
     response = await client.post(
         "/webhooks/rest/webhook", json={"sender": CONVERSATION_ID, "message": "Mon EJ est bloqué"}
     )
 
-    await assert_kept_and_failed(client, response)
+    assert response.status_code == 503
+    assert response.json()["message"].startswith("L'assistant est momentanément indisponible.")
+    # The REST channel's conversations have no token to read them back: the database shows it.
+    engine = create_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        [kept] = await conversations.transcript(db_session=session, conversation_id=CONVERSATION_ID)
+    await engine.dispose()
+    assert (kept.id, kept.text) == (response.json()["message_id"], "Mon EJ est bloqué")
+    assert kept.delivery is DeliveryStatus.FAILED

@@ -6,18 +6,24 @@ from typing import Any
 import httpx
 
 from tests.api.fsd.conftest import SmtpServer
+from tests.tokens import cca_identity
 
-CCA = {"role": "CCA", "application": "chorus", "ministry_code": "MIN06"}
+# What the page declares; the role comes from the portal's signed identity.
+CCA = {"application": "chorus"}
 
 
 class Conversation:
-    def __init__(self, client: httpx.AsyncClient, profile: dict[str, str]) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, profile: dict[str, str], identity: str | None = None
+    ) -> None:
         self.client, self.profile, self.id = client, profile, uuid.uuid4().hex
+        self.identity = identity
 
     async def say(self, **body: Any) -> list[dict[str, Any]]:
-        response = await self.client.post(
-            f"/api/v1/conversations/{self.id}/messages", json={**body, "metadata": self.profile}
-        )
+        sent = {**body, "metadata": self.profile}
+        if self.identity:
+            sent["identity_token"] = self.identity
+        response = await self.client.post(f"/api/v1/conversations/{self.id}/messages", json=sent)
         assert response.status_code == 200, response.text
         return list(response.json()["messages"])
 
@@ -29,7 +35,8 @@ def last_text(messages: list[dict[str, Any]]) -> str:
 async def test_a_cca_fills_the_form_confirms_and_gets_the_fsd_number_and_a_mail(
     chat_desk: httpx.AsyncClient, smtp: SmtpServer
 ) -> None:
-    chat = Conversation(chat_desk, CCA)
+    # A CCA whose portal signs no email: the form asks for it.
+    chat = Conversation(chat_desk, CCA, cca_identity(email=None, sub="cmartin"))
     await chat.say(text="Centre financier 0123-TEST inexistant")  # a pasted error first
 
     assert "Quel titre lui donner" in last_text(
@@ -71,7 +78,7 @@ async def test_a_cca_fills_the_form_confirms_and_gets_the_fsd_number_and_a_mail(
 
 
 async def test_a_cca_can_give_up_the_form(chat_desk: httpx.AsyncClient) -> None:
-    chat = Conversation(chat_desk, CCA)
+    chat = Conversation(chat_desk, CCA, cca_identity())
     await chat.say(text="je veux ouvrir une fiche service desk")
 
     cancelled = await chat.say(payload="/cancel_form")
@@ -92,8 +99,23 @@ async def test_someone_who_is_not_a_cca_gets_a_summary_for_their_cca(
     assert "Code ministère : MIN06" in answer[1]["text"]
 
 
+async def test_declaring_the_cca_role_without_a_signed_identity_opens_nothing(
+    chat_desk: httpx.AsyncClient,
+) -> None:
+    # Finding: an anonymous user sent metadata.role = "CCA" and opened an FSD in a CCA's name.
+    chat = Conversation(
+        chat_desk, {"role": "CCA", "ministry_code": "MIN06", "email": "autre@min06.gouv.fr"}
+    )
+
+    answer = await chat.say(text="je veux ouvrir une fiche service desk")
+
+    assert answer[0]["text"].startswith("Seul le correspondant Chorus applicatif (CCA)")
+    assert "Si vous êtes vous-même CCA" in answer[-1]["text"]
+    assert not any("Quel titre" in (m["text"] or "") for m in answer)
+
+
 async def test_the_status_of_an_unknown_fsd_is_said_plainly(chat_desk: httpx.AsyncClient) -> None:
-    chat = Conversation(chat_desk, CCA)
+    chat = Conversation(chat_desk, CCA, cca_identity())
 
     answer = await chat.say(text="où en est ma fiche 987654 ?")
 

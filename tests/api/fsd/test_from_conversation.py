@@ -36,11 +36,15 @@ async def db_session(database_url: str) -> AsyncIterator[AsyncSession]:
     await engine.dispose()
 
 
-async def start(db_session: AsyncSession, profile: dict[str, Any]) -> Conversation:
-    """A conversation with this profile and one user message."""
+async def start(
+    db_session: AsyncSession, profile: dict[str, Any], identity: dict[str, Any] | None = None
+) -> Conversation:
+    """A conversation with this declared profile, this signed identity, one user message."""
     conversation = await conversations.get_or_create(
         db_session=db_session, conversation_id=uuid.uuid4().hex, profile=profile
     )
+    if identity is not None:
+        conversations.bind_identity(conversation=conversation, identity=identity)
     await conversations.add_user_message(
         db_session=db_session,
         conversation=conversation,
@@ -67,7 +71,9 @@ def number_in(said: str) -> int:
 async def test_a_cca_opens_an_fsd_from_the_conversation_with_its_transcript(
     db_session: AsyncSession,
 ) -> None:
-    conversation = await start(db_session, {"role": "CCA", "ministry_code": "MIN06"})
+    conversation = await start(
+        db_session, {}, {"sub": "cca1", "role": "CCA", "ministry_code": "MIN06"}
+    )
 
     said = await open_fsd(db_session, conversation)
 
@@ -96,10 +102,10 @@ async def test_anyone_else_is_sent_to_their_cca(db_session: AsyncSession) -> Non
 
 
 async def test_the_status_of_another_ministrys_fsd_is_not_shown(db_session: AsyncSession) -> None:
-    owner = await start(db_session, {"role": "CCA", "ministry_code": "MIN06"})
+    owner = await start(db_session, {}, {"sub": "cca1", "role": "CCA", "ministry_code": "MIN06"})
     number = number_in(await open_fsd(db_session, owner))
-    same_ministry = await start(db_session, {"role": "utilisateur", "ministry_code": "MIN06"})
-    other_ministry = await start(db_session, {"role": "x", "ministry_code": "MIN09"})
+    same_ministry = await start(db_session, {}, {"sub": "u1", "ministry_code": "MIN06"})
+    other_ministry = await start(db_session, {}, {"sub": "u2", "ministry_code": "MIN09"})
 
     [shown] = await flows.status_for_bot(
         db_session=db_session, conversation=same_ministry, number=number
@@ -110,3 +116,20 @@ async def test_the_status_of_another_ministrys_fsd_is_not_shown(db_session: Asyn
 
     assert "est au statut « nouveau »" in (shown.text or "")
     assert (hidden.text or "").startswith(f"La fiche n° {number} n'existe pas.")
+
+
+async def test_a_declared_ministry_or_role_gives_no_right(db_session: AsyncSession) -> None:
+    # Finding: declaring a ministry code showed that ministry's FSDs (numbers are sequential),
+    # declaring the CCA role opened one.
+    owner = await start(db_session, {}, {"sub": "cca1", "role": "CCA", "ministry_code": "MIN06"})
+    number = number_in(await open_fsd(db_session, owner))
+    claimed = await start(db_session, {"role": "CCA", "ministry_code": "MIN06"})
+
+    [hidden] = await flows.status_for_bot(
+        db_session=db_session, conversation=claimed, number=number
+    )
+    refused = await open_fsd(db_session, claimed)
+
+    assert hidden.text is not None and hidden.text.startswith(f"La fiche n° {number} n'existe pas.")
+    assert "adressez-vous à votre CCA" in refused
+    assert claimed.profile == {"ministry_code": "MIN06"}  # the role was dropped, not stored

@@ -24,9 +24,9 @@ from tests.api.conftest import ClientFactory, staff_headers
 from tests.api.fsd.conftest import FSD, SYSTEM_KEY, SmtpServer
 from tests.api.handoff.test_livechat import hand_off
 from tests.stack import free_port
+from tests.tokens import cca_identity
 
 SYSTEM = {"X-API-Key": SYSTEM_KEY}
-CCA = {"role": "CCA", "ministry_code": "MIN06"}
 FORM_FSD = BotFsdRequest(
     title=FSD["title"],
     description=FSD["description"],
@@ -124,7 +124,8 @@ async def test_a_ticket_status_change_reaches_the_conversation_and_the_mailbox(
 ) -> None:
     conversation = uuid.uuid4().hex
     await chat_desk.post(
-        f"/api/v1/conversations/{conversation}/messages", json={"text": "bonjour", "metadata": CCA}
+        f"/api/v1/conversations/{conversation}/messages",
+        json={"text": "bonjour", "identity_token": cca_identity()},
     )
     number = await open_from_form(database_url, conversation)
 
@@ -206,7 +207,10 @@ async def test_a_ticket_opened_from_a_handoff_reaches_its_user_in_the_widget_and
     conversation = uuid.uuid4().hex
     await chat_desk.post(
         f"/api/v1/conversations/{conversation}/messages",
-        json={"text": "bonjour", "metadata": {"email": "agent@min06.gouv.fr"}},
+        json={
+            "text": "bonjour",
+            "identity_token": cca_identity(role="utilisateur", email="agent@min06.gouv.fr"),
+        },
     )
     await hand_off(chat_desk, conversation)
     advisor = await staff_headers(chat_desk, database_url, username="c-tk", role=Role.ADVISOR)

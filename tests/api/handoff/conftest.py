@@ -16,7 +16,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from api.auth.models import Role
 from api.core.config import Settings
+from api.core.sockets import MAX_FRAME_BYTES
 from api.main import create_app
+from tests import tokens
 from tests.api.conftest import staff_headers
 from tests.stack import free_port
 
@@ -54,7 +56,12 @@ class LiveServer:
 
 def _serve(app: Any, port: int) -> tuple[uvicorn.Server, threading.Thread]:
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        ws_max_size=MAX_FRAME_BYTES,  # as the Procfile's uvicorn --ws-max-size
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -88,7 +95,7 @@ def live_server(database_url: str, stack: Any) -> Iterator[LiveServer]:
 
 @pytest.fixture
 async def http(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as client:
+    async with tokens.client(base_url=live_server.url, timeout=30) as client:
         yield client
 
 

@@ -13,6 +13,7 @@ from tests.api.handoff.conftest import (
     SocketFactory,
     new_conversation_id,
 )
+from tests.tokens import token_of
 
 CATEGORY = '/choose_handoff_category{"category": "support_chorus_pro"}'
 
@@ -109,6 +110,7 @@ async def test_while_waiting_messages_go_to_the_advisors_not_to_the_bot(
         "status": "waiting_agent",
         "messages": [],
         "handoff": reply["handoff"],
+        "conversation_token": None,  # only the first message returns it
     }
     [entry] = await queue(http, await advisor())
     assert entry["last_user_text"] == "bonjour, ma facture est bloquée depuis lundi"
@@ -122,7 +124,9 @@ async def test_a_full_chat_with_an_advisor_over_websockets(
     await say(http, conversation, text="Ma facture FAC-42 est rejetée")
     headers = await advisor()
     token = headers["Authorization"].removeprefix("Bearer ")
-    widget = await open_socket(f"/api/v1/conversations/{conversation}/ws")
+    widget = await open_socket(
+        f"/api/v1/conversations/{conversation}/ws?token={token_of(http, conversation)}"
+    )
     console = await open_socket("/api/v1/console/ws")
     await console.send({"type": "auth", "token": token})
     assert (await console.next())["type"] == "ready"
@@ -338,7 +342,10 @@ async def test_a_reconnecting_widget_gets_what_it_missed(
             f"/api/v1/console/handoffs/{entry['id']}/messages", json={"text": text}, headers=headers
         )
 
-    widget = await open_socket(f"/api/v1/conversations/{conversation}/ws?after={last_seen}")
+    widget = await open_socket(
+        f"/api/v1/conversations/{conversation}/ws?after={last_seen}"
+        f"&token={token_of(http, conversation)}"
+    )
 
     first = await widget.until(lambda f: f["type"] == "message")
     second = await widget.until(lambda f: f["type"] == "message")

@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 from api.core.config import Settings
 from api.core.realtime import RedisNotifier
 from api.main import create_app
+from tests import tokens
 from tests.api.handoff.conftest import (
     OPEN_TIME,
     AdvisorFactory,
@@ -23,6 +24,7 @@ from tests.api.handoff.conftest import (
 )
 from tests.api.handoff.test_livechat import claimed
 from tests.stack import free_port
+from tests.tokens import token_of
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -80,12 +82,13 @@ async def test_an_advisor_on_one_process_reaches_a_widget_on_the_other(
 ) -> None:
     first, second = two_servers
     conversation = new_conversation_id()
-    async with httpx.AsyncClient(base_url=first.url, timeout=30) as on_first:
+    async with tokens.client(base_url=first.url, timeout=30) as on_first:
         headers = await advisor()
         entry = await claimed(on_first, headers, conversation)
         last = (await on_first.get(f"/api/v1/conversations/{conversation}")).json()["messages"]
         async with connect(
             f"{second.ws_url}/api/v1/conversations/{conversation}/ws?after={last[-1]['id']}"
+            f"&token={token_of(on_first, conversation)}"
         ) as connection:
             widget = Socket(connection)
             assert (await widget.next())["type"] == "status"

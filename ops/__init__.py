@@ -1,0 +1,1 @@
+"""Operations glue: the processes `make run` starts, under supervisord."""
