@@ -45,6 +45,17 @@ def wait_until(
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate the database of DATABASE_URL and load the knowledge base, as `make db` does."""
+    subprocess.run([str(API_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(API_BIN / "python"), "-m", "api.knowledge.cli", "load"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
 @dataclass
 class Stack:
     """The running processes and where they listen."""
@@ -211,13 +222,7 @@ class Stack:
     def start(self) -> "Stack":
         """Migrate the database, start the three processes and wait until healthy."""
         env = self.api_env()
-        subprocess.run([str(API_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(API_BIN / "python"), "-m", "api.knowledge.cli", "load"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        prepare_database(env)
         self._spawn_rasa()
         self._spawn_actions()
         self._spawn(

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.stack import API_BIN, ROOT, START_TIMEOUT_SECONDS, Stack, wait_until
+from tests.stack import ROOT, START_TIMEOUT_SECONDS, Stack, prepare_database, wait_until
 
 RESTART_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 60.0
@@ -145,13 +145,7 @@ class Supervised:
     def start(self) -> int:
         """Prepare the database as `make db` does, start `make run`'s command; return its pid."""
         env = self.env()
-        subprocess.run([str(API_BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(API_BIN / "python"), "-m", "api.knowledge.cli", "load"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        prepare_database(env)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 ["/bin/bash", "-c", make_run_command()],

@@ -1,22 +1,29 @@
-"""Typed questions get their answer, through Rasa and the action server, on held-out questions
-written from the seeds by someone who never saw the entries (tests/heldout/measure.py). The
-questions are asked once per session; each floor of the issue is its own test."""
+"""Typed questions get their answer, through Rasa and the action server, on two held-out sets
+of questions written from the seeds by people who never saw the entries (tests/heldout/
+measure.py): questions.yml (165, used while the design changed) and questions_second.yml (160,
+written and labelled blind on 2026-12-02, asked once before this test). Each set is asked once per
+session; each floor of the issue is its own test."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import tokens
-from tests.heldout.measure import Report, measure
+from tests.heldout.measure import QUESTIONS, Report, measure
+
+SECOND = QUESTIONS.with_name("questions_second.yml")
 
 
-@pytest.fixture(scope="module")
-def report(stack: Any) -> Report:
+@pytest.fixture(scope="module", params=[QUESTIONS, SECOND], ids=["first-set", "second-set"])
+def report(request: pytest.FixtureRequest, stack: Any) -> Report:
+    path: Path = request.param
+
     async def run() -> Report:
         async with tokens.client(base_url=stack.api_url, timeout=30) as client:
-            return await measure(client)
+            return await measure(client, path)
 
     # Its own thread: the browser tests' sync Playwright may hold this thread's event loop.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -39,8 +46,8 @@ def test_a_wrong_entry_is_answered_for_at_most_5_percent(report: Report) -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap, issue 12 left open: 4 of the 38 questions no entry answers get an "
-    "entry (10.5 %, the floor allows 3): see docs/retrieval.md",
+    reason="known gap, issue 12 left open: on both sets one question too many of those no entry "
+    "answers gets an entry (4 of 38, 10.5 %; 5 of 46, 10.9 %): see docs/retrieval.md",
 )
 def test_questions_no_entry_answers_get_an_entry_at_most_10_percent(
     report: Report,
