@@ -375,6 +375,11 @@ async def read_conversation(*, db_session: AsyncSession, conversation_id: str) -
     read.handoff = await handoff_service.state(
         db_session=db_session, conversation_id=conversation_id
     )
+    given = await conversations.feedback_given(
+        db_session=db_session, conversation_id=conversation_id
+    )
+    for message in read.messages:
+        message.feedback = given.get(message.id)  # type: ignore[assignment]
     return read
 
 

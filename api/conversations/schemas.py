@@ -1,7 +1,7 @@
 """How the transcript's messages are read: in replies, in the transcript, on the sockets."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +46,9 @@ class MessageRead(BaseModel):
     entry_id: str | None = None
     ask_rating: bool = False
     created_at: datetime
+    feedback: Literal["up", "down"] | None = Field(
+        default=None, description="The user's thumbs on this answer, if any (transcript only)."
+    )
 
 
 def message_frame(message: Message) -> dict[str, Any]:

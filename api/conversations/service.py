@@ -408,6 +408,16 @@ async def record_rating(
     return rating
 
 
+async def feedback_given(*, db_session: AsyncSession, conversation_id: str) -> dict[int, str]:
+    """The thumbs given in this conversation, by message id ("up" or "down")."""
+    rows = await db_session.execute(
+        select(Feedback.message_id, Feedback.rating).where(
+            Feedback.conversation_id == conversation_id
+        )
+    )
+    return {message_id: rating.value for message_id, rating in rows.tuples()}
+
+
 async def entries_shown(*, db_session: AsyncSession, conversation_id: str) -> list[str]:
     """The knowledge entries the bot answered with in this conversation, in order, once each."""
     entries = await db_session.scalars(

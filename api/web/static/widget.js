@@ -167,28 +167,42 @@
   }
 
   // Thumbs up / down under an answer taken from the knowledge base.
-  function renderFeedback(item, messageId) {
+  // A thumb button: a DSFR icon (no emoji, which some systems cannot draw) and a label for
+  // screen readers.
+  function thumb(direction, label) {
+    const button = element("button", "chat-feedback__btn");
+    button.type = "button";
+    button.setAttribute("aria-label", label);
+    button.title = label;
+    const icon = element("span", "fr-icon-thumb-" + direction + "-line chat-feedback__icon");
+    icon.setAttribute("aria-hidden", "true");
+    button.appendChild(icon);
+    return button;
+  }
+
+  // Thumbs up / down under an answer; `given` ("up", "down") is the rating already sent (the
+  // transcript says it after a reload).
+  function renderFeedback(item, messageId, given) {
     const bar = element("div", "chat-feedback");
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Cette réponse vous a-t-elle aidé ?");
-    const up = element("button", "chat-feedback__btn", "👍");
-    const down = element("button", "chat-feedback__btn", "👎");
-    up.type = down.type = "button";
-    up.setAttribute("aria-label", "Réponse utile");
-    down.setAttribute("aria-label", "Réponse pas utile");
-    up.title = "Réponse utile";
-    down.title = "Réponse pas utile";
-    bar.append(element("span", "chat-feedback__question", "Cette réponse vous a-t-elle aidé ?"), up, down);
     item.appendChild(bar);
 
-    function thank() {
-      bar.replaceChildren(element("span", "chat-feedback__thanks", "Merci pour votre retour."));
+    function thank(rating) {
+      const icon = element("span", "fr-icon-thumb-" + rating + "-fill chat-feedback__icon");
+      icon.setAttribute("aria-hidden", "true");
+      bar.replaceChildren(icon, element("span", "chat-feedback__thanks", "Merci pour votre retour."));
     }
+
+    if (given === "up" || given === "down") return thank(given);
+    const up = thumb("up", "Réponse utile");
+    const down = thumb("down", "Réponse pas utile");
+    bar.append(element("span", "chat-feedback__question", "Cette réponse vous a-t-elle aidé ?"), up, down);
 
     up.addEventListener("click", async () => {
       up.disabled = down.disabled = true;
       const result = await post("/feedback", { message_id: messageId, rating: "up" });
-      if (result.ok) return thank();
+      if (result.ok) return thank("up");
       up.disabled = down.disabled = false;
       setStatus(errorMessage(result));
     });
@@ -235,19 +249,29 @@
         if (!result.ok) return setStatus(errorMessage(result)); // the form keeps what was typed
         setStatus("");
         form.remove();
-        thank();
+        thank("down");
         for (const message of result.data.messages) renderBot(message, true);
       });
     });
   }
 
   // 1 to 5 stars and a comment, at the end of the conversation.
+  // Bring a new message into view: all of it when it fits, else its start (a long answer is
+  // read from its first line, not from its last buttons).
+  function showStart(item) {
+    const room = log.clientHeight;
+    const top = item.offsetTop; // the log is the items' offset parent (position: relative)
+    log.scrollTop = item.offsetHeight > room ? top : Math.max(0, top + item.offsetHeight - room);
+  }
+
   function renderRating() {
     if (log.querySelector(".chat-rating")) return log.querySelector(".chat-rating input").focus();
     const form = element("form", "chat-rating");
     form.noValidate = true;
     const fieldset = element("fieldset", "chat-rating__stars");
     fieldset.appendChild(element("legend", "chat-field__label", "Votre évaluation de la conversation"));
+    const chosenText = element("p", "chat-rating__chosen", "Aucune étoile choisie");
+    chosenText.setAttribute("aria-hidden", "true");
     const name = "chat-stars-" + conversationId;
     for (let stars = 1; stars <= 5; stars += 1) {
       const radio = element("input");
@@ -255,9 +279,13 @@
       radio.name = name;
       radio.value = String(stars);
       radio.id = name + "-" + stars;
-      const label = element("label", "chat-rating__star", "★".repeat(stars));
+      radio.className = "chat-rating__radio";
+      // A star the user sees (filled up to the chosen or hovered one), a label screen readers read.
+      const label = element("label", "chat-rating__star");
       label.htmlFor = radio.id;
-      label.appendChild(element("span", "chat-sr-only", " " + stars + (stars > 1 ? " étoiles" : " étoile")));
+      const icon = element("span", "fr-icon-star-fill chat-rating__icon");
+      icon.setAttribute("aria-hidden", "true");
+      label.append(icon, element("span", "chat-sr-only", stars + (stars > 1 ? " étoiles" : " étoile")));
       fieldset.append(radio, label);
     }
     const comment = element("textarea", "chat-form__input");
@@ -265,9 +293,19 @@
     comment.maxLength = 2000;
     const submit = element("button", "chat-form__send", "Envoyer mon évaluation");
     submit.type = "submit";
-    form.append(fieldset, field("Un commentaire ? (facultatif)", comment), submit);
+    const row = element("div", "chat-rating__row");
+    row.appendChild(fieldset);
+    form.append(row, chosenText, field("Un commentaire ? (facultatif)", comment), submit);
+    fieldset.addEventListener("change", () => {
+      const chosen = form.querySelector("input[type=radio]:checked");
+      const stars = chosen ? Number(chosen.value) : 0;
+      form.querySelectorAll(".chat-rating__star").forEach((star, index) => {
+        star.classList.toggle("chat-rating__star--on", index < stars);
+      });
+      chosenText.textContent = stars ? stars + " sur 5" : "Aucune étoile choisie";
+    });
     log.appendChild(form);
-    log.scrollTop = log.scrollHeight;
+    showStart(form);
     fieldset.querySelector("input").focus();
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -289,7 +327,10 @@
       lastSeenId = Math.max(lastSeenId, message.id);
     }
     const item = renderMessage(message.sender || "bot", message.text, message.buttons, interactive);
-    if (message.entry_id) renderFeedback(item, message.id);
+    if (message.entry_id) {
+      renderFeedback(item, message.id, message.feedback);
+      showStart(item);
+    }
     if (message.ask_rating && interactive) renderRating();
   }
 
@@ -308,7 +349,7 @@
     }
     if (buttons && buttons.length) renderButtons(item, buttons, interactive);
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    showStart(item);
     return item;
   }
 
@@ -375,6 +416,18 @@
     return true;
   }
 
+  // The log takes the height the viewport leaves once everything else of the widget is shown:
+  // the input stays in view and the log is the only thing that scrolls.
+  function fitLog() {
+    const others = root.offsetHeight - log.offsetHeight;
+    const top = root.getBoundingClientRect().top + window.scrollY;
+    const room = window.innerHeight - top - others - 16;
+    log.style.height = Math.max(160, Math.floor(room)) + "px";
+  }
+
+  window.addEventListener("resize", fitLog);
+  fitLog();
+
   // Where the conversation is: with the bot, waiting for an advisor, or with one.
   function applyState(newStatus, handoff) {
     currentStatus = newStatus || "bot";
@@ -392,7 +445,9 @@
       text = "Vous échangez avec un conseiller.";
     }
     banner.textContent = text;
+    const wasHidden = banner.hidden;
     banner.hidden = !text;
+    if (wasHidden !== banner.hidden) fitLog();
     if (currentStatus === "waiting_agent" || currentStatus === "agent") openSocket();
   }
 
