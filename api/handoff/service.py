@@ -182,9 +182,14 @@ def _waiting_seconds(handoff: Handoff, now: datetime) -> int:
 async def _last_user_texts(
     *, db_session: AsyncSession, conversation_ids: Sequence[str]
 ) -> dict[str, str | None]:
+    """The last text each user typed; a button click (a message with a payload) is no text."""
     latest = (
         select(Message.conversation_id, func.max(Message.id).label("id"))
-        .where(Message.conversation_id.in_(conversation_ids), Message.sender == Sender.USER)
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.sender == Sender.USER,
+            Message.payload.is_(None),
+        )
         .group_by(Message.conversation_id)
         .subquery()
     )
@@ -283,7 +288,10 @@ async def detail(*, db_session: AsyncSession, handoff: Handoff, now: datetime) -
     transcript = await conversations.transcript(
         db_session=db_session, conversation_id=handoff.conversation_id
     )
-    last_text = next((m.text for m in reversed(transcript) if m.sender is Sender.USER), None)
+    last_text = next(
+        (m.text for m in reversed(transcript) if m.sender is Sender.USER and m.payload is None),
+        None,
+    )
     entry = _entry(
         handoff,
         conversations.bot_profile(conversation),

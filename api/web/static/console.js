@@ -1,4 +1,6 @@
-// Advisors' console: login, live queue, claim, chat, canned responses, close with an outcome.
+// Advisors' console: login, live queue, claim, chat, canned responses, close with an outcome;
+// the tab title counts the waiting requests, an optional browser notification signals a new one
+// while the tab is hidden, and keyboard shortcuts (Alt+P, Alt+R, Ctrl+Enter) drive the work.
 // Every text is inserted with textContent (escaped).
 (function () {
   "use strict";
@@ -9,6 +11,8 @@
     user_request: "Demande de l'usager",
   };
   const SENDERS = { user: "Usager", bot: "Assistant", agent: "Conseiller" };
+  const BASE_TITLE = document.title;
+  const NEAR_BOTTOM_PX = 48; // a transcript scrolled this close to its end follows new messages
 
   const $ = (id) => document.getElementById(id);
   const { element } = window.Staff;
@@ -16,6 +20,10 @@
   let reconnectDelay = 1000;
   let entries = [];
   let current = null; // { handoffId, conversationId, lastId, shown: Set }
+  let knownWaiting = null; // ids of the waiting requests already seen; null before the first queue
+  let sending = false;
+  let claiming = false;
+  const drafts = new Map(); // handoff id -> the reply being written, kept when switching chats
 
   const staff = window.Staff.session({
     prefix: "console",
@@ -34,7 +42,10 @@
       old.close();
     }
     current = null;
-    $("chat").hidden = true;
+    entries = [];
+    knownWaiting = null;
+    document.title = BASE_TITLE;
+    setChatOpen(null);
   }
 
   // ---- live channel -------------------------------------------------------------------------
@@ -60,7 +71,7 @@
         entries = data.entries;
         renderQueue();
       } else if (data.type === "message" && current && data.conversation_id === current.conversationId) {
-        renderTranscriptMessage(data.message);
+        addLiveMessage(data.message);
       } else if (data.type === "error") {
         setStatus(data.message);
       } else if (data.type === "ping") {
@@ -99,72 +110,132 @@
   function noticeEndedChat() {
     if (!current || current.closing || entries.some((e) => e.id === current.handoffId)) return;
     current = null;
-    $("chat").hidden = true;
+    setChatOpen(null);
     setStatus("L'usager a mis fin à l'échange : la conversation est revenue à l'assistant.");
+  }
+
+  function waitingEntries() {
+    return entries.filter((e) => e.status === "waiting");
+  }
+
+  function updateTitle() {
+    const waiting = waitingEntries().length;
+    document.title = waiting ? "(" + waiting + ") " + BASE_TITLE : BASE_TITLE;
+  }
+
+  // Requests that joined the queue since the last snapshot (none for the first one).
+  function noticeArrivals() {
+    const waiting = waitingEntries();
+    const fresh = knownWaiting ? waiting.filter((e) => !knownWaiting.has(e.id)) : [];
+    knownWaiting = new Set(waiting.map((e) => e.id));
+    for (const entry of fresh) notify(entry);
   }
 
   function renderQueue() {
     noticeEndedChat();
+    noticeArrivals();
+    updateTitle();
     const list = $("queue-list");
+    const focused = focusedHandoff(list);
     list.replaceChildren();
     if (!entries.length) {
-      list.appendChild(element("p", null, "Aucune conversation en attente."));
+      list.appendChild(element("p", "console-empty", "Aucune conversation en attente."));
       return;
     }
-    const byCategory = new Map();
-    for (const entry of entries) {
-      if (!byCategory.has(entry.category_label)) byCategory.set(entry.category_label, []);
-      byCategory.get(entry.category_label).push(entry);
-    }
-    for (const [label, items] of byCategory) {
-      const waiting = items.filter((e) => e.status === "waiting").length;
-      const wrapper = element("div", "fr-table console-queue-table");
-      const table = element("table");
-      table.appendChild(element("caption", null, label + " – " + waiting + " en attente"));
-      const head = element("tr");
-      for (const title of ["Dernier message", "Attente", "État", "Action"]) {
-        const th = element("th", null, title);
-        th.scope = "col";
-        head.appendChild(th);
-      }
-      table.appendChild(element("thead")).appendChild(head);
-      const body = table.appendChild(element("tbody"));
-      for (const entry of items) body.appendChild(queueRow(entry));
-      wrapper.appendChild(table);
-      list.appendChild(wrapper);
-    }
+    for (const [label, items] of byCategory(entries)) list.appendChild(queueGroup(label, items));
+    const first = waitingEntries()[0];
+    if (first) actionOf(list, first.id).setAttribute("aria-keyshortcuts", "Alt+P");
+    if (focused && actionOf(list, focused)) actionOf(list, focused).focus();
   }
 
-  function queueRow(entry) {
-    const row = element("tr");
-    row.dataset.handoff = entry.id;
-    row.appendChild(element("td", null, entry.last_user_text || "(pas encore de message)"));
-    row.appendChild(element("td", null, waited(entry)));
+  // The queue is drawn again on every change: the focus goes back to the same request's button.
+  function focusedHandoff(list) {
+    const item = list.contains(document.activeElement) && document.activeElement.closest("[data-handoff]");
+    return item ? Number(item.dataset.handoff) : null;
+  }
+
+  function actionOf(list, handoffId) {
+    return list.querySelector('[data-handoff="' + handoffId + '"] button');
+  }
+
+  function byCategory(items) {
+    const groups = new Map();
+    for (const entry of items) {
+      if (!groups.has(entry.category_label)) groups.set(entry.category_label, []);
+      groups.get(entry.category_label).push(entry);
+    }
+    return groups;
+  }
+
+  function queueGroup(label, items) {
+    const waiting = items.filter((e) => e.status === "waiting").length;
+    const group = element("div", "console-queue-group");
+    group.appendChild(element("h3", "console-queue-group__title", label + " – " + waiting + " en attente"));
+    const list = group.appendChild(element("ul", "console-queue-list"));
+    for (const entry of items) list.appendChild(queueItem(entry));
+    return group;
+  }
+
+  function queueItem(entry) {
+    const waiting = entry.status === "waiting";
+    const item = element("li", "console-queue-item" + (waiting ? "" : " console-queue-item--active"));
+    item.dataset.handoff = entry.id;
+    const facts = item.appendChild(element("dl"));
+    fact(facts, "Dernier message", lastText(entry), "console-queue-text");
+    fact(facts, "Attente", waited(entry));
+    fact(facts, "État", stateOf(entry));
+    const action = queueAction(entry);
+    if (action) item.appendChild(action);
+    return item;
+  }
+
+  function fact(list, term, value, className) {
+    list.appendChild(element("dt", null, term));
+    const dd = list.appendChild(element("dd", className));
+    if (typeof value === "string") dd.textContent = value;
+    else dd.appendChild(value);
+  }
+
+  // What the user last typed; "—" when they only clicked buttons.
+  function lastText(entry) {
+    if (entry.last_user_text) return entry.last_user_text;
+    const none = document.createDocumentFragment();
+    none.appendChild(element("span", null, "—")).setAttribute("aria-hidden", "true");
+    none.appendChild(element("span", "fr-sr-only", "aucun message saisi"));
+    return none;
+  }
+
+  function stateOf(entry) {
     let state = entry.status === "waiting" ? "En attente (" + entry.position + ")" : "Pris par " + entry.advisor;
     if (entry.offline) state += " – message laissé hors horaires";
-    row.appendChild(element("td", null, state));
-    const cell = element("td");
+    return state;
+  }
+
+  function queueAction(entry) {
     if (entry.status === "waiting") {
       const button = element("button", "fr-btn fr-btn--sm", "Prendre en charge");
       button.type = "button";
       button.addEventListener("click", () => claim(entry.id, button));
-      cell.appendChild(button);
-    } else if (entry.advisor === staff.username()) {
+      return button;
+    }
+    if (entry.advisor === staff.username()) {
       const button = element("button", "fr-btn fr-btn--sm fr-btn--secondary", "Ouvrir");
       button.type = "button";
       button.addEventListener("click", () => open(entry.id));
-      cell.appendChild(button);
+      return button;
     }
-    row.appendChild(cell);
-    return row;
+    return null;
   }
 
   window.setInterval(() => entries.length && renderQueue(), 15000);
 
   async function claim(handoffId, button) {
-    button.disabled = true;
+    if (claiming) return; // Alt+P pressed twice: one claim
+    claiming = true;
+    if (button) button.disabled = true;
     const result = await api("POST", "/api/v1/console/handoffs/" + handoffId + "/claim");
-    button.disabled = false;
+    if (button) button.disabled = false;
+    claiming = false;
     if (!result.ok) return setStatus(errorMessage(result));
     setStatus("");
     showChat(result.data);
@@ -238,19 +309,60 @@
     if (detail.offline) contextItem(list, "Remarque", "Message laissé en dehors des horaires d'ouverture");
   }
 
+  // A user's button click (a payload) shows as the button's title; a payload without a title (the
+  // widget's opening "/greet") is not shown.
+  function messageText(message) {
+    if (message.sender !== "user" || !message.payload) return message.text || "";
+    return message.text ? "Bouton : " + message.text : "";
+  }
+
+  // Return whether the message was added (not shown yet, and something to show).
   function renderTranscriptMessage(message) {
-    if (!current || current.shown.has(message.id)) return;
+    if (!current || current.shown.has(message.id)) return false;
     current.shown.add(message.id);
     current.lastId = Math.max(current.lastId, message.id);
+    const text = messageText(message);
+    if (!text) return false;
+    const clicked = message.sender === "user" && Boolean(message.payload);
     const item = element("div", "console-msg console-msg--" + message.sender);
     item.appendChild(element("span", "console-msg__who", SENDERS[message.sender] || message.sender));
-    item.appendChild(element("span", null, message.text || message.payload || ""));
-    const transcript = $("transcript");
-    transcript.appendChild(item);
-    transcript.scrollTop = transcript.scrollHeight;
+    item.appendChild(element("span", clicked ? "console-msg__button" : null, text));
+    $("transcript").appendChild(item);
+    return true;
+  }
+
+  function atBottom(box) {
+    return box.scrollHeight - box.scrollTop - box.clientHeight <= NEAR_BOTTOM_PX;
+  }
+
+  function scrollToLatest() {
+    const box = $("transcript");
+    box.scrollTop = box.scrollHeight;
+    $("transcript-new").hidden = true;
+  }
+
+  // A message that arrives live: follow it if the advisor was at the end of the transcript (or
+  // wrote it), otherwise leave their reading place and show "Nouveaux messages".
+  function addLiveMessage(message) {
+    const follow = atBottom($("transcript")) || message.sender === "agent";
+    if (!renderTranscriptMessage(message)) return;
+    if (follow) scrollToLatest();
+    else $("transcript-new").hidden = false;
+  }
+
+  // detail: the open conversation, or null for none.
+  function setChatOpen(detail) {
+    $("chat").hidden = !detail;
+    $("chat-empty").hidden = Boolean(detail);
+    $("context-box").hidden = !detail;
+    $("context-empty").hidden = Boolean(detail);
+    $("chat-title").textContent = detail ? "Conversation – " + detail.category_label : "Conversation";
+    if (!detail) $("transcript-new").hidden = true;
   }
 
   function showChat(detail) {
+    if (current) drafts.set(current.handoffId, $("reply-text").value);
+    $("reply-text").value = drafts.get(detail.id) || "";
     current = {
       handoffId: detail.id,
       conversationId: detail.conversation_id,
@@ -261,10 +373,20 @@
     $("transcript").replaceChildren();
     for (const message of detail.messages) renderTranscriptMessage(message);
     renderContext(detail);
-    $("chat").hidden = false;
+    setChatOpen(detail);
+    scrollToLatest(); // once shown: a hidden transcript has no height to scroll
     watch();
     $("reply-text").focus();
   }
+
+  $("transcript").addEventListener("scroll", (event) => {
+    if (atBottom(event.target)) $("transcript-new").hidden = true;
+  });
+
+  $("transcript-new").addEventListener("click", () => {
+    scrollToLatest();
+    $("transcript").focus();
+  });
 
   $("canned").addEventListener("change", (event) => {
     const option = event.target.selectedOptions[0];
@@ -278,26 +400,46 @@
 
   $("reply-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!current) return;
-    const area = $("reply-text");
-    const text = area.value;
+    if (!current || sending) return;
+    const handoffId = current.handoffId;
+    const text = $("reply-text").value;
     if (!text.trim()) return setStatus("Votre réponse est vide.");
+    sending = true;
     $("reply-send").disabled = true;
-    const result = await api("POST", "/api/v1/console/handoffs/" + current.handoffId + "/messages", { text });
+    const result = await api("POST", "/api/v1/console/handoffs/" + handoffId + "/messages", { text });
+    sending = false;
     $("reply-send").disabled = false;
     if (!result.ok) return setStatus(errorMessage(result)); // the text stays in the field
     setStatus("");
+    afterSent(handoffId, text, result.data);
+  });
+
+  // The advisor may have opened another conversation while the reply was on its way.
+  function afterSent(handoffId, text, message) {
+    if (!current || current.handoffId !== handoffId) {
+      if (drafts.get(handoffId) === text) drafts.delete(handoffId);
+      return;
+    }
+    const area = $("reply-text");
     if (area.value === text) area.value = "";
-    renderTranscriptMessage(result.data);
+    addLiveMessage(message);
     area.focus();
+  }
+
+  // Ctrl+Enter (Cmd+Enter on a Mac) sends from the reply form.
+  $("reply-form").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+    event.preventDefault();
+    $("reply-form").requestSubmit();
   });
 
   $("close-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!current) return;
+    const handoffId = current.handoffId;
     $("close-send").disabled = true;
     current.closing = true;
-    const result = await api("POST", "/api/v1/console/handoffs/" + current.handoffId + "/close", {
+    const result = await api("POST", "/api/v1/console/handoffs/" + handoffId + "/close", {
       outcome: $("close-outcome").value,
       note: $("close-note").value,
     });
@@ -306,10 +448,71 @@
       if (current) current.closing = false;
       return setStatus(errorMessage(result));
     }
+    drafts.delete(handoffId);
+    $("reply-text").value = "";
     current = null;
-    $("chat").hidden = true;
+    setChatOpen(null);
     $("close-note").value = "";
     setStatus("Échange clos : l'assistant reprend la conversation et demande une évaluation à l'usager.");
+  });
+
+  // ---- keyboard shortcuts ------------------------------------------------------------------
+  // Alt+letter (by key position, so that macOS's Option characters and AZERTY keyboards match)
+  // is left alone by NVDA, JAWS, VoiceOver (Ctrl+Option) and Orca; Ctrl+Alt (AltGr) is ignored.
+
+  function claimFirst() {
+    const first = waitingEntries()[0];
+    if (!first) return setStatus("Aucune demande en attente à prendre en charge.");
+    claim(first.id, actionOf($("queue-list"), first.id));
+  }
+
+  function focusCanned() {
+    if (!current) return setStatus("Ouvrez une conversation pour utiliser les réponses types.");
+    $("canned").focus();
+  }
+
+  const SHORTCUTS = { KeyP: claimFirst, KeyR: focusCanned };
+
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const action = SHORTCUTS[event.code];
+    if (!action || $("workspace").hidden) return;
+    event.preventDefault();
+    action();
+  });
+
+  // ---- notifications ------------------------------------------------------------------------
+  // Asked only when the advisor clicks "Activer les notifications", never on load.
+
+  function notificationsSupported() {
+    return "Notification" in window;
+  }
+
+  function updateNotifyButton() {
+    $("notify").hidden = !notificationsSupported() || window.Notification.permission !== "default";
+  }
+
+  function notify(entry) {
+    if (!notificationsSupported() || window.Notification.permission !== "granted" || !document.hidden) return;
+    try {
+      const shown = new window.Notification("Nouvelle demande en attente : " + entry.category_label, {
+        tag: "handoff-" + entry.id,
+        lang: "fr",
+      });
+      shown.addEventListener("click", () => window.focus());
+    } catch (error) {
+      // Some browsers only notify from a service worker: the tab title still counts the requests.
+    }
+  }
+
+  $("notify").addEventListener("click", async () => {
+    const permission = await window.Notification.requestPermission();
+    updateNotifyButton();
+    setStatus(
+      permission === "granted"
+        ? "Notifications activées : une nouvelle demande vous sera signalée quand cet onglet n'est pas affiché."
+        : "Notifications non autorisées : le titre de l'onglet indique toujours le nombre de demandes en attente."
+    );
   });
 
   async function loadChoices() {
@@ -341,6 +544,7 @@
 
   function start() {
     $("advisor-name").textContent = staff.username() || "";
+    updateNotifyButton();
     loadChoices();
     connect();
   }
