@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from pydantic import SecretStr
 
@@ -124,7 +125,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    portals = settings.portal_origins()
+    frame_ancestors = " ".join([settings.frame_ancestors, *portals])
+    app.add_middleware(SecurityHeaders, frame_ancestors=frame_ancestors)
+    if portals:  # the embedding portals may call the public API from their pages
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=portals,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-Conversation-Token"],
+            max_age=600,
+        )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,

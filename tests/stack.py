@@ -69,6 +69,12 @@ class Stack:
     # The token of Rasa's HTTP API (model loading, trackers), as `make run` generates one.
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    # A portal that embeds the widget (embed.js), on another origin: tests serve its page there.
+    portal_port: int = field(default_factory=free_port)
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://localhost:{self.portal_port}"
 
     @property
     def models_dir(self) -> Path:
@@ -104,6 +110,7 @@ class Stack:
             "TRAINING_DIR": str(self.workdir / "training"),
             "ACTION_SERVER_URL": self.actions_url,
             "PUBLIC_URL": self.api_url,
+            "EMBED_ORIGINS": self.portal_url,
             # Advisors "answer" at any time, so that browser tests do not depend on the clock
             # (the hours themselves are tested with a fixed clock in tests/api/handoff).
             "HANDOFF_WEEKDAYS": "[0, 1, 2, 3, 4, 5, 6]",

@@ -1,6 +1,7 @@
 """Settings read from environment variables (and an optional .env file), with safe defaults."""
 
 import os
+import re
 import secrets
 from datetime import date, time
 from functools import lru_cache
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 MIN_SECRET_LENGTH = 32
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 def read_or_create_secret(path: Path) -> str:
@@ -129,6 +131,20 @@ class Settings(BaseSettings):
     swagger_ui_dir: Path = ROOT_DIR / "node_modules" / "swagger-ui-dist"
     # Who may show the pages in a frame (CSP frame-ancestors): this origin, plus the portals.
     frame_ancestors: str = Field(default="'self'", pattern=r"^[A-Za-z0-9 :/.*'_-]+$")
+    # The portals that embed the widget with embed.js (origins such as https://portail.example,
+    # separated by spaces): they may frame /embed, call the API (CORS) and hand it the user's
+    # signed profile (postMessage). Empty: no other site may embed it.
+    embed_origins: str = ""
+
+    def portal_origins(self) -> list[str]:
+        """The embedding portals' origins, each checked (scheme, host, optional port)."""
+        origins = self.embed_origins.replace(",", " ").split()
+        for origin in origins:
+            if not ORIGIN.match(origin):
+                raise ValueError(
+                    f"EMBED_ORIGINS: {origin!r} is not an origin (https://host[:port])"
+                )
+        return origins
 
     def rasa_auth_token(self) -> str | None:
         """The token for Rasa's HTTP API, from RASA_TOKEN or the generated file."""
@@ -182,6 +198,12 @@ class Settings(BaseSettings):
         key = self.fsd_system_api_key.get_secret_value() if self.fsd_system_api_key else None
         if self.app_env == "production" and key is not None and len(key) < 24:
             raise ValueError("FSD_SYSTEM_API_KEY must be at least 24 characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def check_origins(self) -> "Settings":
+        """Refuse embedding origins that are not origins."""
+        self.portal_origins()
         return self
 
     @model_validator(mode="after")

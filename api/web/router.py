@@ -73,6 +73,32 @@ async def chat_page(
                 ),
                 settings=settings,
             ),
+            "embedded": False,
+        },
+    )
+
+
+@router.get("/embed", response_class=HTMLResponse)
+async def embedded_chat(
+    request: Request,
+    settings: SettingsDep,
+    application: Annotated[str | None, Query(max_length=30)] = None,
+    ministere: Annotated[str | None, Query(max_length=30)] = None,
+) -> HTMLResponse:
+    """The widget alone, for the panel embed.js opens in a portal's page (framed only by the
+    portals of EMBED_ORIGINS); the signed profile arrives from the portal by postMessage."""
+    declared = page_profile(application=application, role=None, ministere=ministere)
+    attributes = {"application": declared.get("application", "")}
+    attributes["ministry-code"] = declared.get("ministry_code", "")
+    return TEMPLATES.TemplateResponse(
+        request,
+        "embed.html",
+        {
+            "api_base": "",
+            "max_text_length": settings.max_text_length,
+            "profile": {k: v for k, v in attributes.items() if v},
+            "embedded": True,
+            "parent_origins": " ".join(settings.portal_origins()),
         },
     )
 

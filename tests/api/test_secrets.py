@@ -51,3 +51,14 @@ async def test_a_token_forged_with_a_guessable_key_is_refused(
     )
     assert response.status_code == 401
     assert response.json()["message"] == "Vous devez vous identifier."
+
+
+def test_embedding_origins_must_be_origins() -> None:
+    from api.core.config import Settings
+
+    ok = Settings(app_env="test", embed_origins="https://portail.example http://localhost:8080")
+
+    assert ok.portal_origins() == ["https://portail.example", "http://localhost:8080"]
+    for bad in ("portail.example", "https://portail.example/page", "javascript:alert(1)"):
+        with pytest.raises(ValueError, match="EMBED_ORIGINS"):
+            Settings(app_env="test", embed_origins=bad)

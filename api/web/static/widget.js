@@ -34,6 +34,40 @@
 
   const RETRY_DELAY_MS = 1000;
 
+  // The tab's storage; a frame in another site's page may be refused it (third-party storage
+  // blocked): the conversation then lasts as long as the page.
+  const storage = (function () {
+    try {
+      const probe = window.sessionStorage;
+      probe.getItem(STORAGE_KEY);
+      return probe;
+    } catch (error) {
+      const kept = new Map();
+      return {
+        getItem: (key) => (kept.has(key) ? kept.get(key) : null),
+        setItem: (key, value) => kept.set(key, String(value)),
+        removeItem: (key) => kept.delete(key),
+      };
+    }
+  })();
+
+  // In a portal's page (embed.js): the portal hands the signed profile over by postMessage
+  // (only the origins of EMBED_ORIGINS are listened to), and Escape closes the panel.
+  if (root.dataset.embedded && window.parent !== window) {
+    const parents = (root.dataset.parentOrigins || "").split(/\s+/).filter(Boolean);
+    window.addEventListener("message", (event) => {
+      if (!parents.includes(event.origin) || event.source !== window.parent) return;
+      const data = event.data || {};
+      if (data.type === "assistant-chorus:identity" && typeof data.token === "string") {
+        root.dataset.identityToken = data.token;
+      }
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") window.parent.postMessage({ type: "assistant-chorus:close" }, "*");
+    });
+    window.parent.postMessage({ type: "assistant-chorus:ready" }, "*");
+  }
+
   function randomId() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") {
       return window.crypto.randomUUID().replace(/-/g, "");
@@ -44,14 +78,14 @@
   }
 
   function storedId() {
-    const id = window.sessionStorage.getItem(STORAGE_KEY);
+    const id = storage.getItem(STORAGE_KEY);
     return id && ID_PATTERN.test(id) ? id : null;
   }
 
   function newConversationId() {
     const id = randomId();
-    window.sessionStorage.setItem(STORAGE_KEY, id);
-    window.sessionStorage.removeItem(TOKEN_KEY);
+    storage.setItem(STORAGE_KEY, id);
+    storage.removeItem(TOKEN_KEY);
     conversationToken = null;
     return id;
   }
@@ -59,11 +93,11 @@
   function keepToken(token) {
     if (!token || !TOKEN_PATTERN.test(token)) return;
     conversationToken = token;
-    window.sessionStorage.setItem(TOKEN_KEY, token);
+    storage.setItem(TOKEN_KEY, token);
   }
 
   let conversationToken = (function () {
-    const token = window.sessionStorage.getItem(TOKEN_KEY);
+    const token = storage.getItem(TOKEN_KEY);
     return token && TOKEN_PATTERN.test(token) ? token : null;
   })();
   let conversationId = storedId();
