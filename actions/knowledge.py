@@ -18,19 +18,28 @@ from actions.answers import (
 )
 from actions.api_client import ApiUnavailable
 from actions.handoff import count_misunderstanding
+from actions.menu import utter_menu
 from actions.questions import answer_question, looks_like_question
 from knowledge_base.vocabulary import REVIEW_CANDIDATE_REJECTED, REVIEW_UNKNOWN_ERROR
 
 MAX_LISTED = 12
 
 
-def not_recognized(
+async def not_recognized(
     dispatcher: CollectingDispatcher, tracker: Tracker, text: str, reason: str
 ) -> List[EventType]:
-    """Say the message is not recognised, have it reviewed, count a misunderstanding."""
-    dispatcher.utter_message(response="utter_error_not_recognized")
+    """Say the message is not recognised, with the domain menu it points to (unless a human is
+    offered right after: that offer is the next step), have it reviewed, count a
+    misunderstanding."""
+    said = CollectingDispatcher()
+    counted = count_misunderstanding(said, tracker)
+    if said.messages:
+        dispatcher.utter_message(response="utter_error_not_recognized")
+    else:
+        await utter_menu(dispatcher, "utter_error_not_recognized")
     request_review(dispatcher, text, reason)
-    return count_misunderstanding(dispatcher, tracker)
+    dispatcher.messages.extend(said.messages)
+    return counted
 
 
 def answer_entry_for_error(
@@ -49,15 +58,36 @@ def answer_entry_for_error(
 async def ask_error_domain(
     dispatcher: CollectingDispatcher, text: str, candidates: List[Dict[str, Any]]
 ) -> List[EventType]:
-    """Several entries may fit a paste: ask its domain (IZIA's "Sur quel domaine ...")."""
-    labels = {d["id"]: d["label"] for d in await api_client.api.domains()}
+    """Several entries may fit a paste: ask its domain (IZIA's "Sur quel domaine ..."), unless
+    they are all of one domain: then list their messages at once (no single-option question)."""
     domains = list(dict.fromkeys(c["domain"] for c in candidates))
+    if len(domains) == 1:
+        list_domain_errors(dispatcher, candidates)
+        return [
+            SlotSet("error_text", text),
+            SlotSet("candidates", candidates),
+            SlotSet("domain_id", domains[0]),
+        ]
+    labels = {d["id"]: d["label"] for d in await api_client.api.domains()}
     buttons = [
         {"title": labels.get(d, d), "payload": payload("choose_error_domain", domain_id=d)}
         for d in domains
     ]
     dispatcher.utter_message(response="utter_ask_error_domain", buttons=buttons)
     return [SlotSet("error_text", text), SlotSet("candidates", candidates)]
+
+
+def list_domain_errors(dispatcher: CollectingDispatcher, candidates: List[Dict[str, Any]]) -> None:
+    """Ask which of these error messages the user has (as IZIA lists them), or none."""
+    buttons = [
+        {
+            "title": shown_message(c["matched_error_message"]),
+            "payload": payload("choose_error", entry_id=c["entry_id"]),
+        }
+        for c in candidates[:MAX_LISTED]
+    ]
+    buttons.append({"title": "Aucun de ces messages", "payload": "/reject_error"})
+    dispatcher.utter_message(text="Lequel de ces messages d'erreur avez-vous ?", buttons=buttons)
 
 
 async def confident_entry(result: Dict[str, Any], key: str) -> Optional[Dict[str, Any]]:
@@ -95,7 +125,7 @@ class ActionMatchError(Action):
         except ApiUnavailable:
             dispatcher.utter_message(response="utter_api_unavailable")
             return []
-        unknown = not_recognized(dispatcher, tracker, text, REVIEW_UNKNOWN_ERROR)
+        unknown = await not_recognized(dispatcher, tracker, text, REVIEW_UNKNOWN_ERROR)
         return [SlotSet("error_text", text), *unknown]
 
 
@@ -112,18 +142,8 @@ class ActionListDomainErrors(Action):
         candidates = [c for c in tracker.get_slot("candidates") or [] if c.get("domain") == chosen]
         if not candidates:
             text = tracker.get_slot("error_text") or ""
-            return not_recognized(dispatcher, tracker, text, REVIEW_CANDIDATE_REJECTED)
-        buttons = [
-            {
-                "title": shown_message(c["matched_error_message"]),
-                "payload": payload("choose_error", entry_id=c["entry_id"]),
-            }
-            for c in candidates[:MAX_LISTED]
-        ]
-        buttons.append({"title": "Aucun de ces messages", "payload": "/reject_error"})
-        dispatcher.utter_message(
-            text="Lequel de ces messages d'erreur avez-vous ?", buttons=buttons
-        )
+            return await not_recognized(dispatcher, tracker, text, REVIEW_CANDIDATE_REJECTED)
+        list_domain_errors(dispatcher, candidates)
         return []
 
 
@@ -223,7 +243,7 @@ class ActionRejectError(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = tracker.get_slot("error_text") or tracker.latest_message.get("text") or ""
-        return not_recognized(dispatcher, tracker, text, REVIEW_CANDIDATE_REJECTED)
+        return await not_recognized(dispatcher, tracker, text, REVIEW_CANDIDATE_REJECTED)
 
 
 class ActionListIncidents(Action):

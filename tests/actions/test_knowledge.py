@@ -51,7 +51,30 @@ async def test_a_confident_match_answers_and_asks_the_follow_up(
     assert SlotSet("misunderstandings", 0.0) in events
 
 
-async def test_candidates_ask_for_the_domain(
+async def test_candidates_of_several_domains_ask_for_the_domain(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+) -> None:
+    other = {**CANDIDATES[1], "entry_id": "cnx-cf", "domain": "connexion"}
+    candidates = [CANDIDATES[0], other]
+    api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": candidates})
+
+    events = await ActionMatchError().run(
+        dispatcher, tracker_with("Centre financier X", "paste_error", {}), domain
+    )
+
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_error_domain"
+    assert message["buttons"] == [
+        {
+            "title": "Engagement juridique (EJ)",
+            "payload": '/choose_error_domain{"domain_id": "ej"}',
+        },
+        {"title": "Connexion", "payload": '/choose_error_domain{"domain_id": "connexion"}'},
+    ]
+    assert SlotSet("candidates", candidates) in events
+
+
+async def test_candidates_of_one_domain_are_listed_at_once_without_a_one_button_question(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
 ) -> None:
     api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": CANDIDATES})
@@ -61,11 +84,14 @@ async def test_candidates_ask_for_the_domain(
     )
 
     [message] = dispatcher.messages
-    assert message["response"] == "utter_ask_error_domain"
-    assert message["buttons"] == [
-        {"title": "Engagement juridique (EJ)", "payload": '/choose_error_domain{"domain_id": "ej"}'}
+    assert message["text"] == "Lequel de ces messages d'erreur avez-vous ?"
+    assert [b["title"] for b in message["buttons"]] == [
+        "Centre financier XXX inexistant",
+        "Ctre financier XXX n'existe pas",
+        "Aucun de ces messages",
     ]
     assert SlotSet("candidates", CANDIDATES) in events
+    assert SlotSet("domain_id", "ej") in events
 
 
 async def test_no_candidate_is_said_logged_and_counted(
@@ -80,6 +106,12 @@ async def test_no_candidate_is_said_logged_and_counted(
     )
 
     assert said(dispatcher) == ["utter_error_not_recognized"]
+    # "… ou choisissez un domaine dans le menu": the menu is there.
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == [
+        "Connexion",
+        "Fiche service desk (FSD)",
+        "Engagement juridique (EJ)",
+    ]
     assert SlotSet("misunderstandings", 1.0) in events
     assert reviews(dispatcher) == [
         {"text": "Fournisseur bloqué", "reason": "unknown_error_message"}

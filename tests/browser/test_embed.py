@@ -61,11 +61,12 @@ def test_one_tag_gives_a_launcher_and_a_chat_panel_with_the_signed_profile(
 
     expect(launcher).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_role("dialog", name="Assistant Chorus")).to_be_visible()
-    expect(chat(page).locator(".chat-msg--bot").first).to_contain_text("Bonjour")
+    expect(chat(page).locator(".chat-msg--bot").first).to_contain_text("Bonjour", timeout=30_000)
+    expect(chat(page).get_by_role("button", name="Envoyer", exact=True)).to_be_enabled()
     chat(page).locator("#chat-input").fill("je veux ouvrir une fiche service desk")
     chat(page).locator("#chat-input").press("Enter")
     # The portal signed a CCA: the FSD form starts (an anonymous user would be sent to a CCA).
-    expect(chat(page).locator(".chat-msg--bot").last).to_contain_text("Quel titre")
+    expect(chat(page).locator(".chat-msg--bot").last).to_contain_text("Quel titre", timeout=30_000)
     shot(page, "embed-open")
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
@@ -84,7 +85,9 @@ def test_on_a_phone_the_panel_takes_the_whole_screen(browser: Browser, portal: s
         page.goto(portal)
         page.get_by_role("button", name="Assistant Chorus").click()
         panel = page.get_by_role("dialog", name="Assistant Chorus")
-        expect(chat(page).locator(".chat-msg--bot").first).to_contain_text("Bonjour")
+        expect(chat(page).locator(".chat-msg--bot").first).to_contain_text(
+            "Bonjour", timeout=30_000
+        )
 
         seen = panel.bounding_box()
         assert seen is not None

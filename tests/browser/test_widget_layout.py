@@ -17,6 +17,7 @@ from tests.stack import ROOT
 SCREENSHOTS = ROOT / "var" / "screenshots"
 SIZES = {"desktop": (1280, 800), "mobile": (390, 844)}
 LONG_QUESTION = "comment ajouter un tiers dans un EJ ?"
+REPLY_MS = 30_000  # a bot reply on a loaded CI machine
 
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))
@@ -74,6 +75,18 @@ def contrast(page: Page, locator: Locator) -> float:
     )
 
 
+def opened(page: Page, stack: Any) -> None:
+    """The chat page, once the greeting is there (Enter waits while a message is on its way)."""
+    page.goto(f"{stack.api_url}/")
+    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour", timeout=REPLY_MS)
+    expect(page.get_by_role("button", name="Envoyer", exact=True)).to_be_enabled()
+
+
+def ask(page: Page, text: str) -> None:
+    page.locator("#chat-input").fill(text)
+    page.keyboard.press("Enter")
+
+
 def scrolled_page(page: Page) -> int:
     return int(page.evaluate("window.scrollY"))
 
@@ -82,9 +95,8 @@ def test_the_greeting_and_the_input_are_in_view_on_load(
     sized: tuple[str, Page], stack: Any
 ) -> None:
     name, page = sized
-    page.goto(f"{stack.api_url}/")
+    opened(page, stack)
     greeting = page.locator(BOT_TEXTS).first
-    expect(greeting).to_contain_text("Bonjour")
 
     assert in_viewport(page, page.locator("#chat-input")), "the input is below the fold"
     assert in_viewport(page, page.get_by_role("button", name="Envoyer", exact=True))
@@ -100,13 +112,11 @@ def test_a_long_answer_starts_in_view_and_only_the_log_scrolls(
     sized: tuple[str, Page], stack: Any
 ) -> None:
     name, page = sized
-    page.goto(f"{stack.api_url}/")
-    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
-    page.locator("#chat-input").fill(LONG_QUESTION)
-    page.keyboard.press("Enter")
-    expect(page.locator(".chat-msg--bot")).to_have_count(2)
+    opened(page, stack)
+    ask(page, LONG_QUESTION)
+    expect(page.locator(".chat-msg--bot")).to_have_count(2, timeout=REPLY_MS)
     answer = page.locator(".chat-msg--bot").last
-    expect(answer.locator(".chat-feedback")).to_be_visible()
+    expect(answer.locator(".chat-feedback")).to_be_visible(timeout=REPLY_MS)
 
     log = box(page.locator("#chat-log"))
     start = box(answer)
@@ -124,14 +134,14 @@ def test_a_long_answer_starts_in_view_and_only_the_log_scrolls(
 
 
 def test_send_buttons_stay_readable_when_hovered(page: Page, stack: Any) -> None:
-    page.goto(f"{stack.api_url}/")
-    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
-    page.locator("#chat-input").fill(LONG_QUESTION)
-    page.keyboard.press("Enter")
-    page.get_by_role("button", name="Réponse pas utile").last.click()
-    page.locator("#chat-input").fill("merci, au revoir")
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("button", name="Envoyer mon évaluation")).to_be_visible()
+    opened(page, stack)
+    ask(page, LONG_QUESTION)
+    page.get_by_role("button", name="Réponse pas utile").last.click(timeout=REPLY_MS)
+    expect(page.get_by_role("button", name="Envoyer", exact=True)).to_be_enabled()
+    ask(page, "merci, au revoir")
+    expect(page.get_by_role("button", name="Envoyer mon évaluation")).to_be_visible(
+        timeout=REPLY_MS
+    )
 
     for label in ("Envoyer", "Envoyer mon avis", "Envoyer mon évaluation", "Nouvelle conversation"):
         button = page.get_by_role("button", name=label, exact=True)
@@ -146,30 +156,28 @@ def test_send_buttons_stay_readable_when_hovered(page: Page, stack: Any) -> None
 def test_thumbs_are_icons_and_a_given_rating_is_shown_after_a_reload(
     page: Page, stack: Any
 ) -> None:
-    page.goto(f"{stack.api_url}/")
-    page.locator("#chat-input").fill(LONG_QUESTION)
-    page.keyboard.press("Enter")
+    opened(page, stack)
+    ask(page, LONG_QUESTION)
     up = page.get_by_role("button", name="Réponse utile", exact=True).last
-    expect(up).to_be_visible()
+    expect(up).to_be_visible(timeout=REPLY_MS)
     assert up.inner_text().strip() == ""  # an icon, no emoji that may show as a box
     assert re.search(r"fr-icon-thumb-up", up.inner_html())
     page.get_by_role("button", name="Réponse pas utile").last.click()
     page.get_by_role("button", name="Envoyer mon avis").click()
-    expect(page.locator("#chat-log")).to_contain_text("Merci pour votre retour.")
+    expect(page.locator("#chat-log")).to_contain_text("Merci pour votre retour.", timeout=REPLY_MS)
 
     page.reload()
 
-    expect(page.locator(BOT_TEXTS).last).not_to_be_empty()
+    expect(page.locator(BOT_TEXTS).last).not_to_be_empty(timeout=REPLY_MS)
     expect(page.get_by_role("button", name="Réponse pas utile")).to_have_count(0)
     expect(page.locator(".chat-feedback").last).to_contain_text("Merci pour votre retour.")
 
 
 def test_the_rating_is_a_five_star_control(page: Page, stack: Any) -> None:
-    page.goto(f"{stack.api_url}/")
-    page.locator("#chat-input").fill("merci, au revoir")
-    page.keyboard.press("Enter")
+    opened(page, stack)
+    ask(page, "merci, au revoir")
     stars = page.locator(".chat-rating__star")
-    expect(stars).to_have_count(5)
+    expect(stars).to_have_count(5, timeout=REPLY_MS)
     assert box(stars.first)["width"] >= 44 and box(stars.first)["height"] >= 44  # touch targets
 
     page.get_by_label("4 étoiles").check()
@@ -179,4 +187,6 @@ def test_the_rating_is_a_five_star_control(page: Page, stack: Any) -> None:
     shot(page, "rating")
     no_serious_violation(page)
     page.get_by_role("button", name="Envoyer mon évaluation").click()
-    expect(page.locator(".chat-rating")).to_contain_text("Merci pour votre évaluation.")
+    expect(page.locator(".chat-rating")).to_contain_text(
+        "Merci pour votre évaluation.", timeout=REPLY_MS
+    )

@@ -68,18 +68,16 @@ async def test_the_screenshot_paste_is_answered_with_its_follow_up_question(
     assert "Créer incident" in texts(procedure)
 
 
-async def test_an_ambiguous_paste_asks_the_domain_then_the_message_then_confirms(
+async def test_an_ambiguous_paste_of_one_domain_lists_its_messages_then_confirms(
     client: httpx.AsyncClient,
 ) -> None:
     chat = Chat(client)
 
-    question = await chat.say(
+    # Its candidates are all EJ messages: no "Sur quel domaine…" with a single button.
+    listed = await chat.say(
         text="Erreur dans le système de gestion : Centre financier 0214-CDBU-C001"
     )
-    assert texts(question) == "Sur quel domaine porte la demande ?"
-    assert titles(question) == ["Engagement juridique (EJ)"]
-
-    listed = await chat.click(question, "Engagement juridique (EJ)")
+    assert texts(listed) == "Lequel de ces messages d'erreur avez-vous ?"
     assert "Centre financier XXX inexistant" in titles(listed)
     assert titles(listed)[-1] == "Aucun de ces messages"
 
@@ -101,6 +99,7 @@ async def test_an_unknown_error_is_said_plainly_and_logged_for_review(
     answer = await chat.say(text=paste)
 
     assert texts(answer).startswith("Je ne reconnais pas ce message d'erreur.")
+    assert len(titles(answer)) >= 15  # "choisissez un domaine dans le menu": the menu is shown
     assert await review_queue(client, database_url, chat.id) == [(paste, "unknown_error_message")]
 
 
@@ -108,14 +107,14 @@ async def test_rejecting_the_proposed_messages_is_logged_too(
     client: httpx.AsyncClient, database_url: str
 ) -> None:
     chat = Chat(client)
-    question = await chat.say(
+    listed = await chat.say(
         text="Erreur dans le système de gestion : Centre financier 0214-CDBU-C001"
     )
-    listed = await chat.click(question, "Engagement juridique (EJ)")
 
     answer = await chat.click(listed, "Aucun de ces messages")
 
     assert texts(answer).startswith("Je ne reconnais pas ce message d'erreur.")
+    assert "Engagement juridique (EJ)" in titles(answer)  # the menu the message points to
     paste = "Erreur dans le système de gestion : Centre financier 0214-CDBU-C001"
     assert await review_queue(client, database_url, chat.id) == [(paste, "candidate_rejected")]
 

@@ -88,6 +88,27 @@ async def test_a_cca_can_give_up_the_form(chat_desk: httpx.AsyncClient) -> None:
     )
 
 
+async def test_annuler_at_the_confirmation_is_a_confirmed_cancellation(
+    chat_desk: httpx.AsyncClient,
+) -> None:
+    chat = Conversation(chat_desk, CCA, cca_identity())
+    await chat.say(text="je veux ouvrir une fiche service desk")
+    await chat.say(text="Centre financier refusé")
+    severity = await chat.say(text="Le CF 0123-TEST est refusé à la création de l'EJ")
+    impact = await chat.say(payload=severity[-1]["buttons"][1]["payload"])
+    await chat.say(payload=impact[-1]["buttons"][2]["payload"])  # how many users?
+    kind = await chat.say(text="environ 12")
+    # A tool problem; the signed identity gives the email: the confirmation comes next.
+    confirmation = await chat.say(payload=kind[-1]["buttons"][0]["payload"])
+    assert last_text(confirmation).endswith("Confirmez-vous ?")
+
+    cancelled = await chat.say(text="annuler")
+
+    assert last_text(cancelled) == (
+        "D'accord, je n'ouvre pas de fiche. Je reste à votre disposition."
+    )
+
+
 async def test_someone_who_is_not_a_cca_gets_a_summary_for_their_cca(
     chat_desk: httpx.AsyncClient,
 ) -> None:
