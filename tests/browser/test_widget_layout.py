@@ -80,6 +80,8 @@ def opened(page: Page, stack: Any) -> None:
     page.goto(f"{stack.api_url}/")
     expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour", timeout=REPLY_MS)
     expect(page.get_by_role("button", name="Envoyer", exact=True)).to_be_enabled()
+    # Measured once the fonts are there (they change the heights) and the layout settled.
+    page.evaluate("document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(r)))")
 
 
 def ask(page: Page, text: str) -> None:

@@ -461,6 +461,20 @@
 
   window.addEventListener("resize", fitLog);
   fitLog();
+  // Fonts arriving late, the banner, the status line or the textarea resized change what the
+  // rest of the widget takes: fit again.
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(fitLog);
+  window.addEventListener("load", fitLog);
+  if ("ResizeObserver" in window) {
+    let fitted = 0;
+    new ResizeObserver(() => {
+      const others = root.offsetHeight - log.offsetHeight;
+      if (others !== fitted) {
+        fitted = others;
+        fitLog();
+      }
+    }).observe(form);
+  }
 
   // Where the conversation is: with the bot, waiting for an advisor, or with one.
   function applyState(newStatus, handoff) {
