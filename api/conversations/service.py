@@ -140,17 +140,14 @@ async def open_for_message(
     created: str | None = None
     if conversation is None:
         created, token_hash = new_token() if with_token else (None, None)
-        try:
-            async with db_session.begin_nested():
-                conversation = Conversation(
-                    id=conversation_id, profile=preferences(profile), token_hash=token_hash
-                )
-                db_session.add(conversation)
-        except IntegrityError:
-            # Two first messages raced: the other request created it (and has its token).
+        conversation, inserted = await _insert(
+            db_session=db_session,
+            conversation_id=conversation_id,
+            profile=profile,
+            token_hash=token_hash,
+        )
+        if not inserted:  # the other request created it (and has its token)
             created = None
-            conversation = await get(db_session=db_session, conversation_id=conversation_id)
-            assert conversation is not None
     if created is None:
         if with_token:
             check_token(conversation=conversation, token=token)
@@ -220,16 +217,33 @@ async def get_or_create(
     """Return the conversation, creating it (without a token) on its first message."""
     conversation = await get(db_session=db_session, conversation_id=conversation_id)
     if conversation is None:
-        try:
-            async with db_session.begin_nested():
-                conversation = Conversation(id=conversation_id, profile=preferences(profile))
-                db_session.add(conversation)
-        except IntegrityError:
-            # Two first messages raced: the other request created it.
-            conversation = await get(db_session=db_session, conversation_id=conversation_id)
-            assert conversation is not None
+        conversation, _ = await _insert(
+            db_session=db_session, conversation_id=conversation_id, profile=profile, token_hash=None
+        )
     merge_profile(conversation=conversation, profile=profile)
     return conversation
+
+
+async def _insert(
+    *,
+    db_session: AsyncSession,
+    conversation_id: str,
+    profile: dict[str, Any] | None,
+    token_hash: str | None,
+) -> tuple[Conversation, bool]:
+    """Create the conversation; if two first messages raced, the one the other request created
+    (and False)."""
+    try:
+        async with db_session.begin_nested():
+            conversation = Conversation(
+                id=conversation_id, profile=preferences(profile), token_hash=token_hash
+            )
+            db_session.add(conversation)
+        return conversation, True
+    except IntegrityError:
+        found = await get(db_session=db_session, conversation_id=conversation_id)
+        assert found is not None
+        return found, False
 
 
 async def button_title(
