@@ -139,7 +139,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
-        upload_pattern=rf"{API_PREFIX}/fsd/[0-9]+/attachments",
+        # The desk's uploads, and the widget's to the FSD its conversation opened.
+        upload_pattern=rf"{API_PREFIX}/(conversations/[A-Za-z0-9_-]+/)?fsd/[0-9]+/attachments",
         upload_max_bytes=settings.fsd_max_attachment_bytes + 64 * 1024,
     )
     for router in API_ROUTERS:

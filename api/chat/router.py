@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile, WebSocket
 from fastapi.exceptions import RequestValidationError
 
 from api.chat import flows, socket
@@ -23,6 +23,7 @@ from api.core.config import Settings
 from api.core.deps import (
     ClockDep,
     ConversationIdPath,
+    IdPath,
     NotifierDep,
     RasaDep,
     SessionDep,
@@ -31,7 +32,9 @@ from api.core.deps import (
     WakeOutboxDep,
 )
 from api.core.throttle import Throttle
+from api.fsd import flows as fsd_flows
 from api.fsd.deps import DeskDep
+from api.fsd.schemas import AttachmentRead
 from api.handoff.deps import HoursDep
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
@@ -267,6 +270,63 @@ async def post_rating(
     return await flows.rate_conversation(
         db_session=db_session, conversation_id=conversation_id, body=body
     )
+
+
+ATTACHMENT_ERRORS: dict[int | str, dict[str, str]] = {
+    **TOKEN_ERRORS,
+    404: {"description": "No such conversation, or the FSD was not opened in it."},
+    409: {"description": "The FSD is closed."},
+    413: {"description": "File too large (`FSD_MAX_ATTACHMENT_BYTES`)."},
+    422: {"description": "Empty file, type not recognised from its content, or too many files."},
+}
+
+
+@router.post(
+    "/{conversation_id}/fsd/{number}/attachments",
+    response_model=AttachmentRead,
+    status_code=201,
+    responses=ATTACHMENT_ERRORS,
+    dependencies=Throttled,
+)
+async def attach_to_fsd(
+    conversation_id: OwnedConversationId,
+    number: IdPath,
+    file: Annotated[UploadFile, File(description="PNG, JPEG, PDF, XLSX, XLS, ODS or CSV")],
+    db_session: SessionDep,
+    settings: SettingsDep,
+) -> AttachmentRead:
+    """Join a screenshot or a file to the FSD this conversation opened.
+
+    The type is read from the file's first bytes (an image is a screenshot); sending the same
+    file again returns the attachment already joined.
+    """
+    data = await file.read(settings.fsd_max_attachment_bytes + 1)
+    attachment = await fsd_flows.attach_from_conversation(
+        db_session=db_session,
+        conversation_id=conversation_id,
+        number=number,
+        filename=file.filename or "fichier",
+        data=data,
+        max_bytes=settings.fsd_max_attachment_bytes,
+        max_count=settings.fsd_max_attachments,
+    )
+    await db_session.commit()
+    return AttachmentRead.model_validate(attachment)
+
+
+@router.get(
+    "/{conversation_id}/fsd/{number}/attachments",
+    response_model=list[AttachmentRead],
+    responses=ATTACHMENT_ERRORS,
+)
+async def list_fsd_attachments(
+    conversation_id: OwnedConversationId, number: IdPath, db_session: SessionDep
+) -> list[AttachmentRead]:
+    """The files already joined to the FSD this conversation opened."""
+    found = await fsd_flows.attachments_from_conversation(
+        db_session=db_session, conversation_id=conversation_id, number=number
+    )
+    return [AttachmentRead.model_validate(attachment) for attachment in found]
 
 
 @router.websocket("/{conversation_id}/ws")

@@ -120,6 +120,8 @@ class Message(Base):
     entry_version: Mapped[int | None] = mapped_column(Integer)
     # The bot asks the user to rate the conversation with stars under this message.
     ask_rating: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The FSD this bot message announces: the widget offers to join files to it.
+    fsd_number: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True),
         default=utcnow,

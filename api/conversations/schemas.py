@@ -31,6 +31,11 @@ class BotMessageRead(BaseModel):
     ask_rating: bool = Field(
         default=False, description="The bot asks for a 1-5 star rating (POST .../rating)."
     )
+    fsd_number: int | None = Field(
+        default=None,
+        description="The FSD this message announces: the user may join files to it "
+        "(POST .../fsd/{number}/attachments).",
+    )
 
 
 class MessageRead(BaseModel):
@@ -45,6 +50,7 @@ class MessageRead(BaseModel):
     buttons: list[ButtonRead] = Field(default_factory=list)
     entry_id: str | None = None
     ask_rating: bool = False
+    fsd_number: int | None = None
     created_at: datetime
     feedback: Literal["up", "down"] | None = Field(
         default=None, description="The user's thumbs on this answer, if any (transcript only)."

@@ -325,6 +325,7 @@ class BotUtterance:
     entry_id: str | None = None
     entry_version: int | None = None
     ask_rating: bool = False
+    fsd_number: int | None = None
 
 
 async def add_bot_messages(
@@ -340,6 +341,7 @@ async def add_bot_messages(
             entry_id=u.entry_id,
             entry_version=u.entry_version,
             ask_rating=u.ask_rating,
+            fsd_number=u.fsd_number,
         )
         for u in utterances
     ]

@@ -5,12 +5,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-TOO_LARGE_BODY = json.dumps(
-    {
-        "detail": "request body is larger than {limit} bytes",
-        "message": "La requête est trop volumineuse.",
-    }
-)
+TOO_LARGE = "La requête est trop volumineuse."
+TOO_LARGE_FILE = "Le fichier dépasse la taille maximale."
 
 
 class BodySizeLimit:
@@ -30,19 +26,18 @@ class BodySizeLimit:
         self._uploads = re.compile(upload_pattern) if upload_pattern else None
         self._upload_max = upload_max_bytes
 
-    def _limit(self, path: str) -> int:
-        if self._uploads is not None and self._uploads.fullmatch(path):
-            return self._upload_max
-        return self.max_bytes
+    def _is_upload(self, path: str) -> bool:
+        return self._uploads is not None and self._uploads.fullmatch(path) is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope["path"])
+        upload = self._is_upload(scope["path"])
+        limit = self._upload_max if upload else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(send, limit)
+            await self._refuse(send, limit, upload)
             return
         received = 0
 
@@ -58,10 +53,15 @@ class BodySizeLimit:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await self._refuse(send, limit)
+            await self._refuse(send, limit, upload)
 
-    async def _refuse(self, send: Send, limit: int) -> None:
-        body = TOO_LARGE_BODY.replace("{limit}", str(limit)).encode()
+    async def _refuse(self, send: Send, limit: int, upload: bool) -> None:
+        body = json.dumps(
+            {
+                "detail": f"request body is larger than {limit} bytes",
+                "message": TOO_LARGE_FILE if upload else TOO_LARGE,
+            }
+        ).encode()
         await send(
             {
                 "type": "http.response.start",

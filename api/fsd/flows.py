@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.auth.models import Role
 from api.auth.service import PermissionDeniedError
 from api.conversations import service as conversations
 from api.conversations.models import Conversation, Message
@@ -13,6 +14,7 @@ from api.conversations.service import BotUtterance
 from api.core.errors import NotFoundError, UpstreamUnavailableError, french_reason
 from api.fsd import rules, service
 from api.fsd.desk import FsdDesk
+from api.fsd.models import FsdAttachment
 from api.fsd.schemas import BotFsdRequest, ConversationFsdCreate
 from knowledge_base.vocabulary import APPLICATIONS
 
@@ -86,11 +88,14 @@ async def open_from_bot(
             return await conversations.add_bot_messages(
                 db_session=db_session, conversation=conversation, utterances=[_say(exc.message)]
             )
-        answer = _say(
-            f"Votre fiche service desk n° {fsd.id} « {fsd.title} » est enregistrée au statut "
-            f"« nouveau » (priorité {fsd.priority}). Vous recevrez un courriel à chaque "
-            f"changement de statut ; vous pouvez aussi me demander « où en est ma fiche "
-            f"{fsd.id} ? »."
+        answer = BotUtterance(
+            text=f"Votre fiche service desk n° {fsd.id} « {fsd.title} » est enregistrée au "
+            f"statut « nouveau » (priorité {fsd.priority}). Joignez-y, si vous le pouvez, une "
+            "capture d'écran du message d'erreur ou un fichier utile. Vous recevrez un courriel "
+            "à chaque changement de statut ; vous pouvez aussi me demander « où en est ma "
+            f"fiche {fsd.id} ? ».",
+            buttons=[],
+            fsd_number=fsd.id,
         )
     return await conversations.add_bot_messages(
         db_session=db_session, conversation=conversation, utterances=[answer]
@@ -118,3 +123,40 @@ async def status_for_bot(
     return await conversations.add_bot_messages(
         db_session=db_session, conversation=conversation, utterances=[answer]
     )
+
+
+async def attach_from_conversation(
+    *,
+    db_session: AsyncSession,
+    conversation_id: str,
+    number: int,
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    max_count: int,
+) -> FsdAttachment:
+    """Join a screenshot or a file, sent from the widget, to the FSD the conversation opened."""
+    fsd = await service.opened_in_conversation(
+        db_session=db_session, conversation_id=conversation_id, number=number
+    )
+    return await service.add_attachment(
+        db_session=db_session,
+        fsd=fsd,
+        kind=None,
+        filename=filename,
+        data=data,
+        max_bytes=max_bytes,
+        max_count=max_count,
+        actor=fsd.initiator,
+        role=Role.CCA,
+    )
+
+
+async def attachments_from_conversation(
+    *, db_session: AsyncSession, conversation_id: str, number: int
+) -> list[FsdAttachment]:
+    """The files joined to the FSD the conversation opened (the widget shows them again)."""
+    fsd = await service.opened_in_conversation(
+        db_session=db_session, conversation_id=conversation_id, number=number
+    )
+    return list(fsd.attachments)

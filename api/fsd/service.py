@@ -246,11 +246,18 @@ KIND_LABELS = {
 }
 
 
+def _size_text(size: int) -> str:
+    """A size as the French read it: "64 Ko", "5 Mo", "2,5 Mo"."""
+    if size < 1024 * 1024:
+        return f"{size // 1024} Ko"
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " Mo"
+
+
 async def add_attachment(
     *,
     db_session: AsyncSession,
     fsd: Fsd,
-    kind: AttachmentKind,
+    kind: AttachmentKind | None,
     filename: str,
     data: bytes,
     max_bytes: int,
@@ -258,13 +265,16 @@ async def add_attachment(
     actor: str,
     role: Role,
 ) -> FsdAttachment:
-    """Join a file to an open FSD after checking its size, real type and kind."""
+    """Join a file to an open FSD after checking its size, real type and kind (None: a
+    screenshot when it is an image, else a file); the same file sent again is joined once."""
     if fsd.status is FsdStatus.CLOS:
         raise ConflictError(f"FSD {fsd.id} is closed", "Cette fiche est close.")
+    if joined := await _same_file(db_session=db_session, fsd=fsd, data=data):
+        return joined
     if len(data) > max_bytes:
         raise AttachmentTooLargeError(
             f"file is {len(data)} bytes; the limit is {max_bytes}",
-            f"Le fichier dépasse la taille maximale ({max_bytes // (1024 * 1024)} Mo).",
+            f"Le fichier dépasse la taille maximale ({_size_text(max_bytes)}).",
         )
     if not data:
         raise AttachmentRefusedError("empty file", "Le fichier est vide.")
@@ -274,6 +284,9 @@ async def add_attachment(
             f"Une fiche ne peut pas avoir plus de {max_count} pièces jointes.",
         )
     content_type = file_type(filename=filename, data=data)
+    if kind is None:
+        image = content_type.startswith("image/")
+        kind = AttachmentKind.SCREENSHOT if image else AttachmentKind.FILE
     if not content_type.startswith(KIND_TYPES[kind]):
         raise AttachmentRefusedError(
             f"{content_type} is not accepted as {kind.value}", KIND_LABELS[kind].capitalize() + "."
@@ -287,6 +300,31 @@ async def add_attachment(
     )
     await db_session.flush()
     return attachment
+
+
+async def _same_file(*, db_session: AsyncSession, fsd: Fsd, data: bytes) -> FsdAttachment | None:
+    """The attachment of the FSD with exactly these bytes, if any (a retried upload)."""
+    if not data or fsd.id is None:
+        return None
+    found = await db_session.scalars(
+        select(FsdAttachment)
+        .where(FsdAttachment.fsd_id == fsd.id, FsdAttachment.size == len(data))
+        .options(undefer(FsdAttachment.data))
+    )
+    return next((attachment for attachment in found if attachment.data == data), None)
+
+
+async def opened_in_conversation(
+    *, db_session: AsyncSession, conversation_id: str, number: int
+) -> Fsd:
+    """The FSD opened in this conversation, else NotFoundError."""
+    fsd = await db_session.get(Fsd, number)
+    if fsd is None or fsd.conversation_id != conversation_id:
+        raise NotFoundError(
+            f"FSD {number} was not opened in conversation {conversation_id!r}",
+            f"La fiche n° {number} n'a pas été ouverte dans cette conversation.",
+        )
+    return fsd
 
 
 async def attachment_or_raise(

@@ -67,6 +67,7 @@ async def chat_page(
             "title": "Assistant Chorus",
             "api_base": "",
             "max_text_length": settings.max_text_length,
+            "max_attachment_bytes": settings.fsd_max_attachment_bytes,
             "profile": widget_attributes(
                 profile=page_profile(
                     application=application, role=role, ministere=ministere, email=email
@@ -96,6 +97,7 @@ async def embedded_chat(
         {
             "api_base": "",
             "max_text_length": settings.max_text_length,
+            "max_attachment_bytes": settings.fsd_max_attachment_bytes,
             "profile": {k: v for k, v in attributes.items() if v},
             "embedded": True,
             "parent_origins": " ".join(settings.portal_origins()),

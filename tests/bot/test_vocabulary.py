@@ -28,6 +28,8 @@ def test_every_intent_mapped_to_a_domain_exists() -> None:
 
 
 def test_the_fsd_form_offers_the_shared_labels() -> None:
-    assert _button_titles("utter_ask_fsd_severity") == list(FSD_SEVERITY_LABELS.values())
-    assert _button_titles("utter_ask_fsd_impact") == list(FSD_IMPACT_LABELS.values())
-    assert _button_titles("utter_ask_fsd_kind") == list(FSD_KIND_LABELS.values())
+    # Each choice, then the way out of the form.
+    cancel = ["Annuler la fiche"]
+    assert _button_titles("utter_ask_fsd_severity") == [*FSD_SEVERITY_LABELS.values(), *cancel]
+    assert _button_titles("utter_ask_fsd_impact") == [*FSD_IMPACT_LABELS.values(), *cancel]
+    assert _button_titles("utter_ask_fsd_kind") == [*FSD_KIND_LABELS.values(), *cancel]

@@ -1,5 +1,6 @@
 """Thumbs up / down, star ratings and the profile, as a user sees them in a real browser."""
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -7,6 +8,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_chat_page import BOT_TEXTS, open_chat
+from tests.browser.test_widget_layout import no_serious_violation, shot
+
+REPLY_MS = 30_000  # a bot reply on a loaded CI machine
 
 
 def open_fsd_procedure(page: Page) -> None:
@@ -24,6 +28,8 @@ def test_thumbs_down_asks_what_was_wrong_then_offers_a_human(page: Page, stack: 
         "<b>Je n'ai pas accès</b> à Chorus Desk"
     )
     code = page.get_by_label("Code ministère (facultatif, par exemple MIN06)")
+    shot(page, "feedback-form")
+    no_serious_violation(page)
     code.fill("pas un code")
     page.get_by_role("button", name="Envoyer mon avis").click()
 
@@ -97,11 +103,13 @@ def test_a_hostile_profile_in_the_url_is_dropped(page: Page, stack: Any) -> None
     assert page.locator(".chat-widget").get_attribute("data-role") is None
 
 
-def test_a_cca_opens_an_fsd_with_the_form_in_the_widget(page: Page, stack: Any) -> None:
+def fill_fsd_form(page: Page, stack: Any, at_a_choice: Callable[[], None] = lambda: None) -> int:
+    """As a CCA of MIN06 (profile signed by the demo page), fill and confirm the FSD form;
+    `at_a_choice` looks at the form while it offers choices. Return the FSD's number."""
     page.goto(
         f"{stack.api_url}/?role=CCA&application=chorus&ministere=MIN06&email=cca@min06.gouv.fr"
     )
-    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour")
+    expect(page.locator(BOT_TEXTS).first).to_contain_text("Bonjour", timeout=REPLY_MS)
     chat = page.locator("#chat-input")
 
     for typed, next_question in (
@@ -109,21 +117,29 @@ def test_a_cca_opens_an_fsd_with_the_form_in_the_widget(page: Page, stack: Any) 
         ("EJ bloqué au workflow", "Décrivez le problème"),
         ("L'EJ 4500012345 reste chez le valideur depuis lundi.", "importance de la fonction"),
     ):
+        expect(page.get_by_role("button", name="Envoyer", exact=True)).to_be_enabled()
         chat.fill(typed)
         page.keyboard.press("Enter")
-        expect(page.locator(BOT_TEXTS).last).to_contain_text(next_question)
+        expect(page.locator(BOT_TEXTS).last).to_contain_text(next_question, timeout=REPLY_MS)
+    at_a_choice()
     page.get_by_role("button", name="Fonction importante").click()
     page.get_by_role("button", name="Activité bloquée").click()
-    expect(page.locator(BOT_TEXTS).last).to_contain_text("Combien d'utilisateurs")
+    expect(page.locator(BOT_TEXTS).last).to_contain_text("Combien d'utilisateurs", timeout=REPLY_MS)
     chat.fill("3")
     page.keyboard.press("Enter")
     page.get_by_role("button", name="L'utilisation de l'outil").click()  # no object number asked
     summary = page.locator(BOT_TEXTS).last
-    expect(summary).to_contain_text("Titre : EJ bloqué au workflow")
+    expect(summary).to_contain_text("Titre : EJ bloqué au workflow", timeout=REPLY_MS)
     expect(summary).to_contain_text("Courriel : cca@min06.gouv.fr")  # from the page's profile
     page.get_by_role("button", name="Oui, ouvrir la fiche").click()
+    done = page.locator(BOT_TEXTS).last
+    expect(done).to_contain_text("Votre fiche service desk n° ", timeout=REPLY_MS)
+    return int((done.text_content() or "").split("n° ")[1].split(" ")[0])
 
-    expect(page.locator(BOT_TEXTS).last).to_contain_text("Votre fiche service desk n° ")
+
+def test_a_cca_opens_an_fsd_with_the_form_in_the_widget(page: Page, stack: Any) -> None:
+    fill_fsd_form(page, stack)
+
     expect(page.locator(BOT_TEXTS).last).to_contain_text("(priorité haute)")
 
 

@@ -289,6 +289,171 @@
     });
   }
 
+  // Files joined to the FSD the conversation opened: a drop zone and a file picker, one row per
+  // file with its progress; the desk checks each file's real type from its content.
+  const ACCEPTED = ".png,.jpg,.jpeg,.pdf,.xlsx,.xls,.ods,.csv,image/png,image/jpeg,application/pdf";
+  const maxBytes = Number(root.dataset.maxAttachmentBytes) || 5 * 1024 * 1024;
+
+  function sizeText(bytes) {
+    if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + " Ko";
+    return (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "").replace(".", ",") + " Mo";
+  }
+
+  // Scroll the log (only the log) so that the node is wholly in view.
+  function reveal(node) {
+    const seen = node.getBoundingClientRect();
+    const room = log.getBoundingClientRect();
+    if (seen.bottom > room.bottom) log.scrollTop += seen.bottom - room.bottom;
+    if (seen.top < room.top) log.scrollTop -= room.top - seen.top;
+  }
+
+  function attachmentsPath(number) {
+    return "/api/v1/conversations/" + conversationId + "/fsd/" + number + "/attachments";
+  }
+
+  // Never throws: a network failure is { ok: false, status: 0 }. XMLHttpRequest, because fetch
+  // tells nothing of an upload's progress.
+  function uploadFile(number, file, onProgress) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", apiBase + attachmentsPath(number));
+      if (conversationToken) xhr.setRequestHeader("X-Conversation-Token", conversationToken);
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      xhr.addEventListener("load", () => {
+        let data = null;
+        try {
+          data = JSON.parse(xhr.responseText);
+        } catch (error) {
+          data = null;
+        }
+        resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, data: data });
+      });
+      for (const failure of ["error", "abort", "timeout"]) {
+        xhr.addEventListener(failure, () => resolve({ ok: false, status: 0, data: null }));
+      }
+      const body = new FormData();
+      body.append("file", file, file.name);
+      xhr.send(body);
+    });
+  }
+
+  function renderUpload(item, number) {
+    const panel = element("div", "chat-upload");
+    panel.setAttribute("role", "group");
+    const titleId = "chat-upload-title-" + number;
+    panel.setAttribute("aria-labelledby", titleId);
+    const title = element("p", "chat-upload__title", "Pièces jointes de la fiche n° " + number);
+    title.id = titleId;
+    const zone = element("div", "chat-upload__zone");
+    const icon = element("span", "fr-icon-upload-2-line chat-upload__icon");
+    icon.setAttribute("aria-hidden", "true");
+    const picker = element("input");
+    picker.type = "file";
+    picker.multiple = true;
+    picker.accept = ACCEPTED;
+    picker.hidden = true;
+    picker.className = "chat-upload__input";
+    const choose = element("button", "chat-btn chat-upload__choose", "Choisir des fichiers");
+    choose.type = "button";
+    const hint = element(
+      "p",
+      "chat-upload__hint",
+      "Glissez-déposez ici une capture d'écran ou un fichier, ou choisissez-les. PNG, JPEG, PDF, " +
+        "XLSX, XLS, ODS ou CSV ; " + sizeText(maxBytes) + " au plus par fichier."
+    );
+    hint.id = "chat-upload-hint-" + number;
+    choose.setAttribute("aria-describedby", hint.id);
+    zone.append(icon, hint, choose, picker);
+    const list = element("ul", "chat-upload__list");
+    list.setAttribute("aria-live", "polite");
+    panel.append(title, zone, list);
+    item.appendChild(panel);
+
+    function row(name) {
+      const line = element("li", "chat-upload__file");
+      const label = element("span", "chat-upload__name", name);
+      const progress = element("progress", "chat-upload__progress");
+      progress.max = 100;
+      progress.value = 0;
+      progress.setAttribute("aria-label", "Envoi de " + name);
+      const state = element("span", "chat-upload__state");
+      line.append(label, progress, state);
+      list.appendChild(line);
+      reveal(line);
+      return { line, progress, state };
+    }
+
+    function joined(view, attachment) {
+      view.progress.value = 100;
+      view.progress.hidden = true;
+      view.line.classList.add("chat-upload__file--done");
+      view.state.textContent = "jointe (" + sizeText(attachment.size) + ")";
+    }
+
+    function refused(view, text) {
+      view.progress.hidden = true;
+      view.line.classList.add("chat-upload__file--error");
+      view.state.textContent = text;
+    }
+
+    // One file after the other: the progress of each is read in turn.
+    let queue = Promise.resolve();
+    function sendFile(file) {
+      const view = row(file.name);
+      if (!file.size) return refused(view, "Le fichier est vide.");
+      if (file.size > maxBytes) {
+        return refused(view, "Le fichier dépasse la taille maximale (" + sizeText(maxBytes) + ").");
+      }
+      view.state.textContent = "en attente";
+      queue = queue.then(async () => {
+        view.state.textContent = "envoi en cours";
+        const result = await uploadFile(number, file, (part) => {
+          view.progress.value = Math.round(part * 100);
+        });
+        if (result.ok) return joined(view, result.data);
+        refused(view, errorMessage(result));
+        const retry = element("button", "chat-btn chat-upload__retry", "Réessayer");
+        retry.type = "button";
+        retry.setAttribute("aria-label", "Réessayer l'envoi de " + file.name);
+        retry.addEventListener("click", () => {
+          view.line.remove();
+          sendFile(file); // a file already received is not joined twice
+        });
+        view.line.appendChild(retry);
+      });
+    }
+
+    function sendAll(files) {
+      for (const file of Array.from(files || [])) sendFile(file);
+    }
+
+    choose.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      sendAll(picker.files);
+      picker.value = "";
+    });
+    for (const name of ["dragenter", "dragover"]) {
+      zone.addEventListener(name, (event) => {
+        event.preventDefault();
+        zone.classList.add("chat-upload__zone--over");
+      });
+    }
+    zone.addEventListener("dragleave", () => zone.classList.remove("chat-upload__zone--over"));
+    zone.addEventListener("drop", (event) => {
+      event.preventDefault();
+      zone.classList.remove("chat-upload__zone--over");
+      sendAll(event.dataTransfer && event.dataTransfer.files);
+    });
+
+    // After a reload: the files already joined.
+    request("GET", attachmentsPath(number)).then((result) => {
+      if (!result.ok || !Array.isArray(result.data)) return;
+      for (const attachment of result.data) joined(row(attachment.filename), attachment);
+    });
+  }
+
   // 1 to 5 stars and a comment, at the end of the conversation.
   // Bring a new message into view: all of it when it fits, else its start (a long answer is
   // read from its first line, not from its last buttons).
@@ -363,6 +528,10 @@
     const item = renderMessage(message.sender || "bot", message.text, message.buttons, interactive);
     if (message.entry_id) {
       renderFeedback(item, message.id, message.feedback);
+      showStart(item);
+    }
+    if (message.fsd_number) {
+      renderUpload(item, message.fsd_number);
       showStart(item);
     }
     if (message.ask_rating && interactive) renderRating();

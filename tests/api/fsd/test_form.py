@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api.fsd.conftest import SmtpServer
 from tests.tokens import cca_identity
@@ -88,25 +89,48 @@ async def test_a_cca_can_give_up_the_form(chat_desk: httpx.AsyncClient) -> None:
     )
 
 
-async def test_annuler_at_the_confirmation_is_a_confirmed_cancellation(
-    chat_desk: httpx.AsyncClient,
+def button(messages: list[dict[str, Any]], title: str) -> str:
+    """The payload of the button with this title in the bot's last message."""
+    return next(b["payload"] for b in messages[-1]["buttons"] if b["title"] == title)
+
+
+# The form, step by step: what the user answers, and what the bot asks next. The portal signs
+# no email: the form asks for it; a business object: it asks for its number.
+FORM_STEPS: list[tuple[str, str | None, str]] = [
+    ("text", "je veux ouvrir une fiche service desk", "Quel titre lui donner"),
+    ("text", "Centre financier refusé", "Décrivez le problème"),
+    ("text", "Le CF 0123-TEST est refusé à la création de l'EJ", "importance de la fonction"),
+    ("button", "Fonction importante", "impact de l'anomalie"),
+    ("button", "Activité bloquée", "Combien d'utilisateurs"),
+    ("text", "environ 12", "Votre demande porte sur"),
+    ("button", "Un dossier (facture, mémoire, demande de remboursement)", "numéro de l'objet"),
+    ("text", "FAC-2026-12", "adresse électronique"),
+    ("text", "camille.martin@min06.gouv.fr", "Confirmez-vous ?"),
+]
+CANCELLED = "D'accord, je n'ouvre pas de fiche. Je reste à votre disposition."
+
+
+@pytest.mark.parametrize("steps", range(1, len(FORM_STEPS) + 1), ids=[s[2] for s in FORM_STEPS])
+async def test_annuler_typed_at_any_step_is_a_confirmed_cancellation(
+    chat_desk: httpx.AsyncClient, steps: int
 ) -> None:
-    chat = Conversation(chat_desk, CCA, cca_identity())
-    await chat.say(text="je veux ouvrir une fiche service desk")
-    await chat.say(text="Centre financier refusé")
-    severity = await chat.say(text="Le CF 0123-TEST est refusé à la création de l'EJ")
-    impact = await chat.say(payload=severity[-1]["buttons"][1]["payload"])
-    await chat.say(payload=impact[-1]["buttons"][2]["payload"])  # how many users?
-    kind = await chat.say(text="environ 12")
-    # A tool problem; the signed identity gives the email: the confirmation comes next.
-    confirmation = await chat.say(payload=kind[-1]["buttons"][0]["payload"])
-    assert last_text(confirmation).endswith("Confirmez-vous ?")
+    chat = Conversation(chat_desk, CCA, cca_identity(email=None, sub="cmartin"))
+    reply: list[dict[str, Any]] = []
+    for kind, answer, asked in FORM_STEPS[:steps]:
+        if kind == "button":
+            reply = await chat.say(payload=button(reply, answer))
+        else:
+            reply = await chat.say(text=answer)
+        assert asked in last_text(reply)
+        if asked != "Confirmez-vous ?":  # every question of the form offers to cancel
+            assert "Annuler la fiche" in [b["title"] for b in reply[-1]["buttons"]]
 
     cancelled = await chat.say(text="annuler")
 
-    assert last_text(cancelled) == (
-        "D'accord, je n'ouvre pas de fiche. Je reste à votre disposition."
-    )
+    assert last_text(cancelled) == CANCELLED
+    # The form is over: the next message is an ordinary one, not an answer to the form.
+    after = await chat.say(text="bonjour")
+    assert "Bonjour" in after[0]["text"]
 
 
 async def test_someone_who_is_not_a_cca_gets_a_summary_for_their_cca(
