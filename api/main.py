@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         state.clock = clock
         state.opening_hours = opening_hours_from(settings)
         state.rasa = RasaClient(
-            base_url=settings.rasa_url,
+            base_urls=settings.rasa_shards(),
             timeout_seconds=settings.rasa_timeout_seconds,
             max_in_flight=settings.rasa_max_in_flight,
             token=settings.rasa_auth_token(),

@@ -9,8 +9,10 @@ exactly as before (same table, same rows) but read only after a restart or an ev
 A cached tracker is taken out of the cache by `retrieve` and put back by `save`: Rasa's lock
 store lets one message per conversation in at a time, so a request that fails between the two
 simply leaves the next one to reload the tracker from the database. The cache is only valid when
-one Rasa process owns the database (the default configuration); set `cache_size: 0` when
-several Rasa processes share it.
+one Rasa process owns the database (the default configuration), or when the processes that share
+it say so with `shared: true`: Rasa shards (the gateway sends each conversation to one shard,
+RASA_URLS) then check, before using a cached tracker, that the database holds no event written
+since by another shard (one indexed count); if it does, the tracker is read again.
 
 endpoints.yml:
     tracker_store:
@@ -65,6 +67,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         login_db: Optional[Text] = None,
         query: Optional[Dict] = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        shared: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -79,6 +82,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size)
         self._at_rest: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
         self._stored: Dict[Text, int] = {}  # events of the tracker already in the database
+        # Shared with other Rasa processes: the conversation's rows in the database, as this
+        # process last wrote or read them (another process adding rows makes the cache stale).
+        self.shared = bool(shared)
+        self._rows: Dict[Text, int] = {}
 
     @property
     def caching(self) -> bool:
@@ -90,11 +97,25 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if not self.caching:
             return await super().retrieve(sender_id)
         tracker = self._at_rest.pop(sender_id, None)
-        if tracker is not None:
+        if tracker is not None and not self._stale(sender_id):
             return tracker
+        if tracker is not None:
+            logger.info("%s was served elsewhere since it was cached: read again", sender_id)
         tracker = await super().retrieve(sender_id)
         self._stored[sender_id] = len(tracker.events) if tracker is not None else 0
+        if self.shared:
+            self._rows[sender_id] = self._count_rows(sender_id)
         return tracker
+
+    def _stale(self, sender_id: Text) -> bool:
+        """Whether another process has written events of this conversation since we cached it."""
+        return self.shared and self._count_rows(sender_id) != self._rows.get(sender_id)
+
+    def _count_rows(self, sender_id: Text) -> int:
+        with self.engine.connect() as connection:
+            table = self.SQLEvent.__table__
+            query = sa.select(sa.func.count()).where(table.c.sender_id == sender_id)
+            return int(connection.execute(query).scalar_one())
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events to the database, then cache the tracker."""
@@ -108,15 +129,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if new_events:
             self._insert(sender_id, new_events)
         self._stored[sender_id] = stored + len(new_events)
+        if self.shared:
+            self._rows[sender_id] = self._rows.get(sender_id, 0) + len(new_events)
         self._at_rest[sender_id] = tracker
         self._at_rest.move_to_end(sender_id)
         while len(self._at_rest) > self.cache_size:
             evicted, _ = self._at_rest.popitem(last=False)
             self._stored.pop(evicted, None)
+            self._rows.pop(evicted, None)
 
     def _forget(self, sender_id: Text) -> None:
         self._at_rest.pop(sender_id, None)
         self._stored.pop(sender_id, None)
+        self._rows.pop(sender_id, None)
 
     def _insert(self, sender_id: Text, events: List[Event]) -> None:
         """Write the events as Rasa's SQLTrackerStore does (same columns, same JSON)."""

@@ -8,12 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 MIN_SECRET_LENGTH = 32
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+HTTP_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$")
 
 
 def read_or_create_secret(path: Path) -> str:
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
     app_env: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite+aiosqlite:///{ROOT_DIR / 'var' / 'assistant.db'}"
     rasa_url: str = "http://127.0.0.1:5005"
+    # Rasa in shards: several servers (comma or space separated) sharing one tracker store; each
+    # conversation goes to one of them (rendezvous hashing of its id). Unset: RASA_URL alone.
+    rasa_urls: str = ""
     # The token of Rasa's HTTP API (model loading, status): RASA_TOKEN, else the file `make run`
     # generates on first start (never a default in the repository).
     rasa_token: SecretStr | None = None
@@ -145,6 +149,20 @@ class Settings(BaseSettings):
                     f"EMBED_ORIGINS: {origin!r} is not an origin (https://host[:port])"
                 )
         return origins
+
+    @field_validator("rasa_urls")
+    @classmethod
+    def check_rasa_urls(cls, value: str) -> str:
+        """Each server of RASA_URLS is an http(s) URL."""
+        for url in value.replace(",", " ").split():
+            if not HTTP_URL.match(url):
+                raise ValueError(f"RASA_URLS: {url!r} is not an http(s) URL")
+        return value
+
+    def rasa_shards(self) -> list[str]:
+        """The Rasa servers: RASA_URLS, else RASA_URL; each an http(s) URL, no duplicate."""
+        urls = self.rasa_urls.replace(",", " ").split() or [self.rasa_url]
+        return list(dict.fromkeys(url.rstrip("/") for url in urls))
 
     def rasa_auth_token(self) -> str | None:
         """The token for Rasa's HTTP API, from RASA_TOKEN or the generated file."""

@@ -1,7 +1,8 @@
-"""HTTP client for the Rasa server: bounded concurrency, timeouts, health checks."""
+"""HTTP client for the Rasa servers: shards, bounded concurrency, timeouts, health checks."""
 
 import asyncio
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -47,8 +48,8 @@ class RasaParse(BaseModel):
     intent: RasaIntent = Field(default_factory=RasaIntent)
 
 
-class RasaClient:
-    """Talks to Rasa's REST channel with at most `max_in_flight` requests at once.
+class RasaServer:
+    """Talks to one Rasa server's REST channel with at most `max_in_flight` requests at once.
 
     Requests beyond the bound wait in arrival order (asyncio.Semaphore is FIFO), which keeps
     the latency tail close to the median when Rasa is overloaded.
@@ -128,6 +129,72 @@ class RasaClient:
     async def aclose(self) -> None:
         """Close the underlying connections."""
         await self._http.aclose()
+
+
+def shard_of(key: str, shards: Sequence[str]) -> str:
+    """The shard that serves `key`, by rendezvous (highest random weight) hashing.
+
+    Each shard draws a pseudo-random weight for the key and the heaviest wins: adding a shard
+    moves only the keys it now wins (about 1/N of them), removing one moves only its own keys.
+    """
+    return max(
+        shards,
+        key=lambda shard: hashlib.blake2b(
+            f"{shard}\n{key}".encode(), digest_size=8, usedforsecurity=False
+        ).digest(),
+    )
+
+
+class RasaClient:
+    """The Rasa servers of RASA_URLS: each conversation always goes to the same shard (so its
+    tracker stays cached there); the shards share the tracker store, so a conversation moved by a
+    change of the list continues with its state."""
+
+    def __init__(
+        self,
+        *,
+        base_urls: Sequence[str],
+        timeout_seconds: float,
+        max_in_flight: int,
+        token: str | None = None,
+    ) -> None:
+        if not base_urls:
+            raise ValueError("at least one Rasa server is needed")
+        self._servers = {
+            url: RasaServer(
+                base_url=url,
+                timeout_seconds=timeout_seconds,
+                max_in_flight=max_in_flight,
+                token=token,
+            )
+            for url in base_urls
+        }
+        self._urls = list(self._servers)
+
+    def shard_for(self, conversation_id: str) -> str:
+        """The URL of the Rasa server that serves this conversation."""
+        return shard_of(conversation_id, self._urls)
+
+    def _server(self, key: str) -> RasaServer:
+        return self._servers[self.shard_for(key)]
+
+    async def send(
+        self, *, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[RasaUtterance]:
+        """Send a user message to the conversation's shard and return the bot's utterances."""
+        return await self._server(sender).send(sender=sender, message=message, metadata=metadata)
+
+    async def parse(self, *, text: str) -> RasaParse:
+        """Rasa's NLU interpretation of a text (the same text always goes to the same shard)."""
+        return await self._server(text).parse(text=text)
+
+    async def append_events(self, *, sender: str, events: list[dict[str, Any]]) -> None:
+        """Append events to the conversation's tracker, on its shard."""
+        await self._server(sender).append_events(sender=sender, events=events)
+
+    async def aclose(self) -> None:
+        """Close every shard's connections."""
+        await asyncio.gather(*(server.aclose() for server in self._servers.values()))
 
 
 async def probe(url: str, *, timeout_seconds: float) -> str | None:

@@ -29,6 +29,15 @@ async def _check_database(db_session: SessionDep) -> str | None:
     return None
 
 
+async def _check_rasa(shards: list[str], timeout: float) -> str | None:
+    """None when every Rasa shard answers, else which ones do not and why."""
+    failures = await asyncio.gather(*(probe(f"{url}/", timeout_seconds=timeout) for url in shards))
+    if len(shards) == 1:
+        return failures[0]
+    down = [f"{url}: {failure}" for url, failure in zip(shards, failures, strict=True) if failure]
+    return "; ".join(down) or None
+
+
 @router.get(
     "/health",
     response_model=HealthRead,
@@ -39,7 +48,7 @@ async def health(db_session: SessionDep, settings: SettingsDep) -> HealthRead | 
     timeout = settings.health_timeout_seconds
     database, rasa, actions = await asyncio.gather(
         _check_database(db_session),
-        probe(f"{settings.rasa_url}/", timeout_seconds=timeout),
+        _check_rasa(settings.rasa_shards(), timeout),
         probe(f"{settings.action_server_url}/health", timeout_seconds=timeout),
     )
     failures = {"database": database, "rasa": rasa, "action_server": actions}

@@ -26,7 +26,9 @@ async def get_model(
     db_session: SessionDep, settings: SettingsDep, _admin: CurrentAdmin
 ) -> ModelStateRead:
     """The live model (name, training date, held-out score), staged examples, recent runs."""
-    status = await service.rasa_status(rasa_url=settings.rasa_url, token=settings.rasa_auth_token())
+    status = await service.rasa_status(
+        rasa_url=settings.rasa_shards()[0], token=settings.rasa_auth_token()
+    )
     live = await service.live_model(
         db_session=db_session, models_dir=settings.models_dir, status=status
     )

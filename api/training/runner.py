@@ -138,7 +138,8 @@ async def _execute(
     await run.record(model=key, trained_at=service.trained_at_of(candidate))
 
     token = settings.rasa_auth_token()
-    status = await service.rasa_status(rasa_url=settings.rasa_url, token=token)
+    shards = settings.rasa_shards()
+    status = await service.rasa_status(rasa_url=shards[0], token=token)
     live = service.live_model_file(models_dir=settings.models_dir, status=status)
     if live is not None and live == candidate:
         _say(f"The live model already has these inputs ({key}): nothing to load")
@@ -170,9 +171,10 @@ async def _execute(
         )
         return RunStatus.PROMOTED
 
-    _say(f"Loading {key} into the running Rasa server ({settings.rasa_url})")
     await run.record(status=RunStatus.LOADING)
-    await service.load_model(rasa_url=settings.rasa_url, token=token, model_file=candidate)
+    for url in shards:  # each shard in turn: the others keep answering meanwhile
+        _say(f"Loading {key} into the running Rasa server ({url})")
+        await service.load_model(rasa_url=url, token=token, model_file=candidate)
     await _mark_trained(run, example_ids, key)
     await run.record(status=RunStatus.LOADED, detail="Modèle chargé sans interruption.")
     _say(f"Model {key} is live")
@@ -241,6 +243,7 @@ _RUN_SETTINGS = (
     "app_env",
     "database_url",
     "rasa_url",
+    "rasa_urls",
     "bot_python",
     "models_dir",
     "training_dir",

@@ -95,3 +95,56 @@ async def test_the_cache_is_bounded(domain: Domain, tmp_path: Path) -> None:
     assert list(tracker_store._at_rest) == ["conv-b", "conv-c"]
     evicted = await tracker_store.retrieve("conv-a")
     assert evicted is not None and evicted.latest_message.text == "bonjour"
+
+
+def shard(domain: Domain, path: Path) -> CachedSQLTrackerStore:
+    """One Rasa shard's store on the database the shards share."""
+    return CachedSQLTrackerStore(
+        domain=domain, dialect="sqlite", db=str(path), cache_size=100, shared=True
+    )
+
+
+async def turn(tracker_store: CachedSQLTrackerStore, sender: str, text: str) -> None:
+    tracker = await tracker_store.get_or_create_tracker(sender)
+    for event in user_turn(text, "inform"):
+        tracker.update(event)
+    await tracker_store.save(tracker)
+
+
+async def test_a_shard_never_answers_from_a_copy_another_shard_has_outdated(
+    domain: Domain, tmp_path: Path
+) -> None:
+    """A conversation moves from shard A to B (a shard added) and back (removed): A reads what
+    B wrote instead of its cached copy."""
+    first, second = shard(domain, tmp_path / "t.db"), shard(domain, tmp_path / "t.db")
+    await turn(first, "conv-moved", "bonjour")  # cached by A
+    await turn(second, "conv-moved", "ma facture est bloquée")  # B reads A's rows, adds its own
+
+    back = await first.retrieve("conv-moved")
+
+    assert back is not None
+    assert back.latest_message.text == "ma facture est bloquée"
+    assert [e.text for e in back.events if isinstance(e, UserUttered)] == [
+        "bonjour",
+        "ma facture est bloquée",
+    ]
+    # A's next turn appends after B's events: nothing lost, nothing written twice.
+    for event in user_turn("merci", "thanks"):
+        back.update(event)
+    await first.save(back)
+    reread = await SQLTrackerStore(
+        domain=domain, dialect="sqlite", db=str(tmp_path / "t.db")
+    ).retrieve("conv-moved")
+    assert reread is not None and list(reread.events) == list(back.events)
+
+
+async def test_an_unshared_store_keeps_its_cached_copy(domain: Domain, tmp_path: Path) -> None:
+    """Without `shared`, the single owner trusts its cache (what makes it fast): the check is
+    what the shards pay for."""
+    owner, intruder = store(domain, tmp_path / "t.db"), store(domain, tmp_path / "t.db")
+    await turn(owner, "conv-owned", "bonjour")
+    await turn(intruder, "conv-owned", "écrit par un autre processus")
+
+    cached = await owner.retrieve("conv-owned")
+
+    assert cached is not None and cached.latest_message.text == "bonjour"

@@ -20,7 +20,7 @@ async def test_closing_while_rasa_is_down_still_asks_for_a_rating_and_resumes_la
     entry = await claimed(client, headers, conversation)
 
     working = app.state.rasa
-    down = RasaClient(base_url=unused_url, timeout_seconds=2, max_in_flight=2)
+    down = RasaClient(base_urls=[unused_url], timeout_seconds=2, max_in_flight=2)
     app.state.rasa = down
     closed = await client.post(
         f"/api/v1/console/handoffs/{entry['id']}/close",
