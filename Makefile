@@ -13,7 +13,7 @@ DSFR := node_modules/@gouvfr/dsfr/dist/dsfr.min.css
 RASA_TOKEN_FILE := var/secrets/rasa_token
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install system-deps model db run test lint format bench bench-matcher bench-retrieval bench-stats compare-nlu compare-retrieval calibrate-retrieval kb-export lock clean
+.PHONY: help install system-deps model db run run-scaled test lint format bench bench-matcher bench-retrieval bench-stats compare-nlu compare-retrieval calibrate-retrieval kb-export lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,9 +45,11 @@ $(DSFR): package.json package-lock.json
 
 install: $(BOT)/.installed $(API)/.installed $(DSFR) ## Install both Python environments and the DSFR
 
-system-deps: ## Install the Debian packages the browser tests need (chromium)
+system-deps: ## Install the Debian packages the browser tests and the scaled configuration need (chromium, nginx)
 	@command -v chromium >/dev/null || { echo "==> Installing Chromium (Debian package)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/sbin/nginx || { echo "==> Installing nginx (Debian package nginx-light)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light >/dev/null; }
 
 model: $(BOT)/.installed $(API)/.installed ## Train the model if its inputs or staged examples changed; load it unless it scores worse
 	$(API)/bin/python -m api.training.runner
@@ -67,6 +69,9 @@ kb-export: $(API)/.installed ## Write the database's knowledge entries back to k
 run: install $(RASA_TOKEN_FILE) model db ## Start Rasa, the action server and the API; print the URL
 	@echo "==> Starting Rasa, the action server and the API under supervisord: one that dies is restarted (Ctrl-C stops them all)"
 	$(API)/bin/python -m ops.supervise
+
+run-scaled: install system-deps $(RASA_TOKEN_FILE) model ## The scaled-out configuration: PostgreSQL, Redis, nginx, 2 API processes, 2 Rasa shards and their action servers
+	$(API)/bin/python -m ops.scaled
 
 test: install system-deps model ## Run every test suite
 	$(API)/bin/python -m tests.run_all

@@ -83,6 +83,11 @@ SUITES: list[tuple[str, list[list[str]]]] = [
             ]
         ],
     ),
+    (
+        "scaled-out configuration under faults (nginx, 2 API processes, 2 Rasa shards, "
+        "PostgreSQL, Redis)",
+        [[f"{API}/python", "-m", "pytest", "-q", "tests/scaled"]],
+    ),
 ]
 
 

@@ -1,12 +1,16 @@
 """Error bodies: a precise `detail` for programs and a French `message` for end users."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("api.errors")
 
 GENERIC_INVALID = "Votre demande n'a pas pu être traitée : elle est incomplète ou mal formée."
 
@@ -135,8 +139,26 @@ async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse
     )
 
 
+DATABASE_DOWN = (
+    "Le service est momentanément indisponible. Merci de réessayer dans quelques instants."
+)
+
+
+async def _database_down_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """The database did not answer (restarted, unreachable): a clean 503, retried by the client;
+    the pool's pre-ping replaces the broken connections once it is back."""
+    logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return JSONResponse(
+        status_code=503,
+        content={"detail": f"database unavailable: {type(exc).__name__}", "message": DATABASE_DOWN},
+        headers={"Retry-After": "2"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the same body shape."""
+    for unavailable in (OperationalError, InterfaceError, ConnectionError):
+        app.add_exception_handler(unavailable, _database_down_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)

@@ -23,7 +23,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,21 +32,27 @@ from typing import Any
 import httpx
 
 from tests import tokens
+from tests.bench import cpu
 from tests.stack import BOT_BIN, ROOT, START_TIMEOUT_SECONDS, Stack, free_port, wait_until
 
+# A French mix as users write it: 7 typed turns of 10 (greetings, questions, a pasted error, a
+# yes, thanks), 3 buttons.
 TURNS: list[dict[str, str]] = [
     {"payload": "/greet"},
+    {"text": "bonjour"},
     {"payload": "/connexion"},
     {"text": "je n'arrive plus à me connecter à chorus pro, mot de passe refusé"},
-    {"payload": "/ej"},
     {
         "text": "Erreur dans le système de gestion : Poste de pièce 1508892764/00003 n'a pas "
         "encore été reporté dans exercice en cours"
     },
+    {"text": "oui"},
+    {"payload": "/ej"},
     {"text": "comment créer une fiche service desk ?"},
-    {"payload": "/formation"},
+    {"text": "où en est le service fait de ma facture ?"},
     {"text": "merci beaucoup"},
 ]
+TYPED_SHARE = sum("text" in turn for turn in TURNS) / len(TURNS)
 # The conversation of Rasa's own moodbot, for the `rasa init` baseline.
 BASELINE_TURNS = [
     "hello",
@@ -58,9 +65,10 @@ BASELINE_TURNS = [
     "goodbye",
 ]
 BASELINE_DIR = ROOT / "var" / "bench" / "rasa-init"
-TARGET_RATIO = 5.0
+TARGET_RATIO = 4.0
 TARGET_P99_SECONDS = 1.0
 TARGET_FLATNESS = 1.5
+TARGET_CPU_MS = 20.0  # summed over the API, Rasa and the action server, per message
 
 Send = Callable[[httpx.AsyncClient, str, int], Any]
 
@@ -72,6 +80,7 @@ class Results:
     latencies: list[tuple[int, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per message, by process
 
     @property
     def rate(self) -> float:
@@ -114,13 +123,20 @@ async def conversation(
 
 
 async def load(
-    base_url: str, send: Send, *, concurrency: int, turns: int, seconds: float
+    base_url: str,
+    send: Send,
+    *,
+    concurrency: int,
+    turns: int,
+    seconds: float,
+    pids: Mapping[str, int],
 ) -> Results:
-    """Drive `concurrency` conversations back to back for `seconds`."""
+    """Drive `concurrency` conversations back to back for `seconds`; CPU of `pids` meanwhile."""
     results = Results()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with tokens.client(base_url=base_url, timeout=60.0, limits=limits) as client:
         await conversation(client, send, 2, time.monotonic() + 30, Results())  # warm-up
+        before = cpu.snapshot(pids)
         started = time.monotonic()
         deadline = started + seconds
 
@@ -130,6 +146,7 @@ async def load(
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         results.elapsed = time.monotonic() - started
+        results.cpu_ms = cpu.per_message_ms(before, cpu.snapshot(pids), len(results.latencies))
     return results
 
 
@@ -161,6 +178,16 @@ def report(title: str, results: Results) -> None:
         f"  latency ms  p50 {results.percentile(0.5) * 1000:7.1f}   "
         f"p95 {results.percentile(0.95) * 1000:7.1f}   "
         f"p99 {results.percentile(0.99) * 1000:7.1f}"
+    )
+    if results.cpu_ms:
+        shown = "   ".join(f"{name} {ms:.1f}" for name, ms in results.cpu_ms.items())
+        print(f"  CPU ms/msg  {shown}   (counted: {counted_cpu(results):.1f})")
+
+
+def counted_cpu(results: Results) -> float:
+    """CPU ms per message of the API, Rasa and action server processes (nginx aside)."""
+    return sum(
+        ms for name, ms in results.cpu_ms.items() if name.startswith(("api", "rasa", "actions"))
     )
 
 
@@ -208,11 +235,38 @@ def run_baseline(*, concurrency: int, turns: int, seconds: float, workdir: Path)
             url = f"http://127.0.0.1:{port}"
             wait_until(f"{url}/", timeout=START_TIMEOUT_SECONDS, processes={"rasa": process})
             return asyncio.run(
-                load(url, send_to_rasa, concurrency=concurrency, turns=turns, seconds=seconds)
+                load(
+                    url,
+                    send_to_rasa,
+                    concurrency=concurrency,
+                    turns=turns,
+                    seconds=seconds,
+                    pids={"rasa": process.pid},
+                )
             )
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@contextmanager
+def deployment(workdir: Path, *, scaled: bool) -> Iterator[tuple[str, dict[str, int]]]:
+    """Start the configuration to measure; yield its URL and the pids whose CPU is counted."""
+    if scaled:
+        from tests.scaled.harness import running_scaled
+
+        print("==> Starting the scaled-out configuration (ops/scaled.py)", flush=True)
+        with running_scaled(workdir / "scaled") as running:
+            measured = [p for p in running.programs() if p != "ready"]
+            yield running.url, {program: running.pid(program) for program in measured}
+        return
+    stack = Stack(workdir=workdir)
+    print("==> Starting the stack (Rasa, action server, API)", flush=True)
+    stack.start()
+    try:
+        yield stack.api_url, {name: process.pid for name, process in stack.processes.items()}
+    finally:
+        stack.stop()
 
 
 def verdict(name: str, ok: bool, detail: str) -> bool:
@@ -224,35 +278,37 @@ def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--turns", type=int, default=8)
+    parser.add_argument("--turns", type=int, default=len(TURNS))
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--long-turns", type=int, default=40)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--scaled",
+        action="store_true",
+        help="measure the scaled-out configuration (ops/scaled.py: nginx, 2 API processes, "
+        "2 Rasa shards and their action servers, PostgreSQL, Redis) instead of the default one",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         workdir = Path(name)
-        stack = Stack(workdir=workdir)
-        print("==> Starting the stack (Rasa, action server, API)", flush=True)
-        stack.start()
-        try:
+        with deployment(workdir, scaled=args.scaled) as (url, pids):
             print(
                 f"==> Load: {args.concurrency} concurrent conversations of {args.turns} turns "
-                f"for {args.seconds:.0f} s",
+                f"({TYPED_SHARE:.0%} typed) for {args.seconds:.0f} s",
                 flush=True,
             )
             ours = asyncio.run(
                 load(
-                    stack.api_url,
+                    url,
                     send_to_api,
                     concurrency=args.concurrency,
                     turns=args.turns,
                     seconds=args.seconds,
+                    pids=pids,
                 )
             )
             print(f"==> Flatness: 4 conversations of {args.long_turns} turns, no load", flush=True)
-            medians = asyncio.run(flatness(stack.api_url, conversations=4, turns=args.long_turns))
-        finally:
-            stack.stop()
+            medians = asyncio.run(flatness(url, conversations=4, turns=args.long_turns))
         base = None
         if not args.no_baseline:
             print("==> Baseline: plain `rasa init` assistant, same load", flush=True)
@@ -287,6 +343,12 @@ def main() -> None:
         f"{ours.percentile(0.99) * 1000:.0f} ms (<= {TARGET_P99_SECONDS * 1000:.0f} ms)",
     )
     ok &= verdict("errors", not ours.errors, f"{len(ours.errors)}")
+    ok &= verdict(
+        "CPU per message",
+        counted_cpu(ours) <= TARGET_CPU_MS,
+        f"{counted_cpu(ours):.1f} ms summed over the API, Rasa and the action server "
+        f"(<= {TARGET_CPU_MS:.0f} ms)",
+    )
     ok &= verdict(
         "flat latency",
         medians[-1] <= TARGET_FLATNESS * medians[0] and growth <= TARGET_FLATNESS,
