@@ -234,6 +234,8 @@ async def _store_once(
         await db_session.commit()  # the message is safe before anything can fail downstream
     except IntegrityError:  # the same retry arrived twice at once: the other one stored it
         await db_session.rollback()
+        # The rollback expired the conversation: read it again here rather than lazily later.
+        await db_session.refresh(conversation)
         assert client_id is not None
         found = await conversations.user_message_by_client_id(
             db_session=db_session, conversation_id=conversation.id, client_message_id=client_id

@@ -40,15 +40,21 @@ async def test_simultaneous_retries_store_the_message_once(
     conversation_id = uuid.uuid4().hex
     url = f"/api/v1/conversations/{conversation_id}/messages"
     await client.post(url, json={"payload": "/greet"})
-    body = {"text": "comment ajouter un tiers dans un EJ", "client_message_id": "simul-0001"}
-    responses = await asyncio.gather(*(client.post(url, json=body) for _ in range(3)))
+    # Several rounds of several copies at once: on PostgreSQL two inserts really race, and the
+    # loser (unique violation) must answer from the winner's message, never a 500.
+    for round_ in range(4):
+        body = {
+            "text": "comment ajouter un tiers dans un EJ",
+            "client_message_id": f"simul-round-{round_}",
+        }
+        responses = await asyncio.gather(*(client.post(url, json=body) for _ in range(6)))
 
-    assert {r.status_code for r in responses} <= {200, 409}
-    assert any(r.status_code == 200 for r in responses)
+        assert {r.status_code for r in responses} <= {200, 409}, [r.text for r in responses]
+        assert any(r.status_code == 200 for r in responses)
     transcript = (await client.get(f"/api/v1/conversations/{conversation_id}")).json()
     users = [m for m in transcript["messages"] if m["sender"] == "user"]
-    assert len(users) == 2  # the greeting and the question, once
-    assert user_events(stack, conversation_id) == 2
+    assert len(users) == 5  # the greeting and each round's question, once
+    assert user_events(stack, conversation_id) == 5
 
 
 async def test_a_message_that_failed_is_sent_to_the_bot_on_its_retry(
