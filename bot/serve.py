@@ -1,4 +1,5 @@
-"""Run the Rasa CLI with two performance fixes measured with py-spy (see README "Performance").
+"""Run the Rasa CLI with two performance fixes measured with py-spy (see README "Performance"),
+and one of behaviour.
 
 1. Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first re-checks
    the JSON schema itself: under load that was most of the Rasa server's CPU. Valid responses now
@@ -7,6 +8,10 @@
 2. Rasa opens a new HTTP session, hence a new TCP connection, for every call to the action
    server. Calls now share one session per event loop, whose idle connections are dropped
    before the action server's keep-alive timeout (Sanic: 5 s) can close them under it.
+3. When the tracker store fails (its database restarting), Rasa 3.6 answers from an empty
+   in-memory tracker: the conversation silently loses its state (a form in progress, the
+   domain). The message now fails instead: api/ answers the French 503 with the message kept,
+   and the next message finds the conversation as it was.
 
     python -m bot.serve run --model models/current.tar.gz ...   (same arguments as `rasa`)
 """
@@ -18,6 +23,8 @@ from typing import Any, Callable, Dict, Optional, Text, Tuple
 import aiohttp
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 _original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
@@ -68,6 +75,20 @@ def install() -> None:
         return _original(self, result)
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+    FailSafeTrackerStore.retrieve = _retrieve_or_fail  # type: ignore[method-assign]
+    FailSafeTrackerStore.save = _save_or_fail  # type: ignore[method-assign]
+
+
+async def _retrieve_or_fail(
+    self: FailSafeTrackerStore, sender_id: Text
+) -> Optional[DialogueStateTracker]:
+    """The tracker from the configured store; its error reaches the caller (no empty stand-in)."""
+    return await self._tracker_store.retrieve(sender_id)
+
+
+async def _save_or_fail(self: FailSafeTrackerStore, tracker: DialogueStateTracker) -> None:
+    """Save in the configured store; its error reaches the caller (nothing kept aside)."""
+    await self._tracker_store.save(tracker)
 
 
 def main() -> None:

@@ -79,6 +79,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(self.engine.url, poolclass=SingletonThreadPool)
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sessionmaker(bind=self.engine)
+        else:
+            # A database server restarted: pooled connections are checked before use, so the
+            # first message after the restart does not fail on a dead connection.
+            self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         self.cache_size = int(cache_size)
         self._at_rest: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
         self._stored: Dict[Text, int] = {}  # events of the tracker already in the database

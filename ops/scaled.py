@@ -132,7 +132,7 @@ def nginx_conf(layout: Layout) -> str:
     """nginx in front of the API processes (WebSockets included)."""
     temp = layout.directory / "nginx"
     servers = "\n".join(
-        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in layout.api_ports
+        f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=3s;" for port in layout.api_ports
     )
     user = "user root;\n" if os.geteuid() == 0 else ""
     return f"""# Written by ops/scaled.py.
@@ -154,6 +154,7 @@ http {{
   upstream api {{
 {servers}
     keepalive 64;
+    keepalive_timeout 30s;
   }}
   map $http_upgrade $connection_upgrade {{
     default upgrade;
@@ -207,7 +208,8 @@ def procfile(layout: Layout) -> str:
         lines.append(
             f"api{number}: {_env(layout.api_env())} {API_BIN}/uvicorn api.main:create_app "
             f"--factory --host 127.0.0.1 --port {port} --no-access-log --ws-max-size 262144 "
-            "--proxy-headers --forwarded-allow-ips 127.0.0.1"
+            # Idle connections outlive nginx's (30 s): uvicorn never closes one under it.
+            "--timeout-keep-alive 65 --proxy-headers --forwarded-allow-ips 127.0.0.1"
         )
     lines.append(f"nginx: {NGINX} -p {layout.directory / 'nginx'} -c {layout.directory}/nginx.conf")
     lines.append(f"ready: {_env(layout.api_env())} {API_BIN}/python -m api.ready")

@@ -12,7 +12,7 @@
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,7 @@ from api.conversations.models import (
 )
 from api.conversations.schemas import BotMessageRead
 from api.core.config import Settings
+from api.core.db import as_utc, utcnow
 from api.core.deps import OutboxWaker
 from api.core.errors import ConflictError, UpstreamUnavailableError
 from api.core.rasa import UNAVAILABLE_MESSAGE, RasaClient
@@ -61,6 +62,10 @@ class Caller:
     conversation_token: str | None = None
     identity_token: str | None = None
     rest_channel: bool = False  # Rasa's REST channel: its conversations have no token
+
+
+# A message still pending this long after Rasa's timeout lost the process that was answering it.
+STALE_MARGIN_SECONDS = 5
 
 
 async def handle_user_message(
@@ -95,8 +100,13 @@ async def handle_user_message(
     conversation = opened.conversation
     if signed is not None:
         conversations.bind_identity(conversation=conversation, identity=signed.stored())
-    stored = await _store_once(db_session=db_session, conversation=conversation, message=message)
     try:
+        stored = await _store_once(
+            db_session=db_session,
+            conversation=conversation,
+            message=message,
+            stale_after=timedelta(seconds=settings.rasa_timeout_seconds + STALE_MARGIN_SECONDS),
+        )
         reply = await _answer(
             db_session=db_session,
             rasa=rasa,
@@ -108,7 +118,7 @@ async def handle_user_message(
             conversation=conversation,
             stored=stored,
         )
-    except UpstreamUnavailableError as exc:
+    except (UpstreamUnavailableError, ConflictError) as exc:
         if opened.token is not None:  # the conversation exists now: its owner needs the token
             exc.extra["conversation_token"] = opened.token
         raise
@@ -211,7 +221,11 @@ async def _answer(
 
 
 async def _store_once(
-    *, db_session: AsyncSession, conversation: Conversation, message: MessageCreate
+    *,
+    db_session: AsyncSession,
+    conversation: Conversation,
+    message: MessageCreate,
+    stale_after: timedelta,
 ) -> Message:
     """The user's message, stored and committed unless a retry finds it stored already."""
     client_id = message.client_message_id
@@ -220,7 +234,7 @@ async def _store_once(
             db_session=db_session, conversation_id=conversation.id, client_message_id=client_id
         )
         if found is not None:
-            return _retried(found)
+            return _retried(found, stale_after=stale_after)
     try:
         stored = await conversations.add_user_message(
             db_session=db_session,
@@ -242,13 +256,15 @@ async def _store_once(
         )
         if found is None:
             raise
-        return _retried(found)
+        return _retried(found, stale_after=stale_after)
     return stored
 
 
-def _retried(found: Message) -> Message:
-    """A retried message: its reply if it has one, another try if it failed, else a 409."""
-    if found.delivery is DeliveryStatus.PENDING:
+def _retried(found: Message, *, stale_after: timedelta) -> Message:
+    """A retried message: its reply if it has one, another try if it failed or if the process
+    that was answering it is gone (pending for longer than Rasa may take), else a 409."""
+    abandoned = utcnow() - as_utc(found.created_at) > stale_after
+    if found.delivery is DeliveryStatus.PENDING and not abandoned:
         raise ConflictError(
             f"message {found.client_message_id} is still being answered",
             "Votre message est en cours de traitement : la réponse arrive.",

@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from asyncpg import exceptions as asyncpg_errors  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -157,7 +158,16 @@ async def _database_down_handler(_request: Request, exc: Exception) -> JSONRespo
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the same body shape."""
-    for unavailable in (OperationalError, InterfaceError, ConnectionError):
+    # asyncpg raises its own errors while PostgreSQL shuts down or starts (CannotConnectNow,
+    # AdminShutdown) and when a connection breaks, before SQLAlchemy can wrap them.
+    for unavailable in (
+        OperationalError,
+        InterfaceError,
+        ConnectionError,
+        asyncpg_errors.OperatorInterventionError,
+        asyncpg_errors.PostgresConnectionError,
+        asyncpg_errors.ConnectionDoesNotExistError,
+    ):
         app.add_exception_handler(unavailable, _database_down_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(AppError, _app_error_handler)

@@ -56,3 +56,29 @@ async def test_calls_to_an_endpoint_share_one_session() -> None:
     finally:
         await runner.cleanup()
     assert len(peers) == 2 and peers[0] == peers[1]  # same client socket: kept alive
+
+
+class _BrokenStore:
+    """A tracker store whose database does not answer."""
+
+    domain = None
+    event_broker = None
+
+    async def retrieve(self, sender_id: str) -> None:
+        raise ConnectionError("the database system is shutting down")
+
+    async def save(self, tracker: Any) -> None:
+        raise ConnectionError("the database system is shutting down")
+
+
+async def test_a_failing_tracker_store_fails_the_message_instead_of_forgetting_it() -> None:
+    """Rasa's fail-safe store answered from an empty tracker: a form in progress was lost."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = FailSafeTrackerStore(_BrokenStore())  # type: ignore[arg-type]
+
+    with pytest.raises(ConnectionError):
+        await store.retrieve("conv-db-restart")
+    with pytest.raises(ConnectionError):
+        await store.save(DialogueStateTracker("conv-db-restart", []))

@@ -1,13 +1,17 @@
 """Faults in the scaled-out configuration, on the real processes: a Rasa shard killed under
 load, an API process killed under load, the database restarted."""
 
+import asyncio
 import shutil
 import subprocess
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
@@ -69,19 +73,33 @@ def test_a_killed_shard_fails_only_its_conversations_which_continue_after_its_re
 
 
 def test_a_killed_api_process_fails_at_most_the_requests_in_flight(scaled: Scaled) -> None:
+    """Six clients chat without pause; the widget retries a failed message once with the same
+    id. Only requests in flight on the killed process fail; their retry is answered, or told
+    the message is being answered (the killed process had stored it), and the conversation
+    goes on (its token is given back even then)."""
     workers, stop = 6, threading.Event()
-    outcomes: list[tuple[float, int]] = []
+    first_tries: list[tuple[float, int]] = []
+    retries: list[int] = []
+
+    def send(http: httpx.Client, conversation: str, text: str, message_id: str) -> int:
+        try:
+            return scaled.say(
+                http, conversation, text=text, client_message_id=message_id
+            ).status_code
+        except httpx.HTTPError:
+            return 0
 
     def chat(worker: int) -> None:
         with httpx.Client(timeout=30) as http:
             while not stop.is_set():
                 conversation = f"scaled-api-{worker}-{uuid.uuid4().hex}"
                 for text in ("bonjour", "mot de passe oublié", "merci"):
-                    try:
-                        status = scaled.say(http, conversation, text=text).status_code
-                    except httpx.HTTPError:
-                        status = 0
-                    outcomes.append((time.monotonic(), status))
+                    message_id = uuid.uuid4().hex
+                    status = send(http, conversation, text, message_id)
+                    first_tries.append((time.monotonic(), status))
+                    if status != 200:
+                        time.sleep(1)  # the widget's retry delay
+                        retries.append(send(http, conversation, text, message_id))
 
     threads = [threading.Thread(target=chat, args=(n,)) for n in range(workers)]
     for thread in threads:
@@ -89,15 +107,19 @@ def test_a_killed_api_process_fails_at_most_the_requests_in_flight(scaled: Scale
     time.sleep(4)
     killed_at = time.monotonic()
     scaled.kill("api1")
-    time.sleep(8)
+    time.sleep(12)  # supervisord starts it again meanwhile: nginx takes it back
     stop.set()
     for thread in threads:
         thread.join()
 
-    failures = [(at, status) for at, status in outcomes if status != 200]
+    failures = [(round(at - killed_at, 2), status) for at, status in first_tries if status != 200]
+    print(
+        f"\nAPI process killed: {len(first_tries)} requests, failed {failures}, retries {retries}"
+    )
     assert len(failures) <= workers, failures  # at most one request in flight per client
-    assert all(at - killed_at < 3 for at, _ in failures), failures
-    assert sum(1 for at, status in outcomes if at > killed_at + 1 and status == 200) >= 10
+    assert all(at < 3 for at, _ in failures), failures
+    assert set(retries) <= {200, 409}, retries
+    assert sum(1 for at, status in first_tries if at > killed_at + 1 and status == 200) >= 10
     scaled.wait_healthy(60)
 
 
@@ -108,6 +130,15 @@ def _postgres_restart_command() -> list[str]:
     listed = subprocess.run([clusters, "--no-header"], capture_output=True, text=True, check=True)
     version, cluster = listed.stdout.split()[:2]
     return ["pg_ctlcluster", version, cluster, "restart"]
+
+
+async def _postmaster_start() -> datetime:
+    connection = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
+    try:
+        started: datetime = await connection.fetchval("SELECT pg_postmaster_start_time()")
+    finally:
+        await connection.close()
+    return started
 
 
 def test_a_database_restart_fails_cleanly_and_the_service_recovers_by_itself(
@@ -127,6 +158,7 @@ def test_a_database_restart_fails_cleanly_and_the_service_recovers_by_itself(
                     statuses.append((time.monotonic(), 0, repr(exc)))
                 time.sleep(0.2)
 
+    started_before = asyncio.run(_postmaster_start())
     prober = threading.Thread(target=probe)
     prober.start()
     time.sleep(2)
@@ -136,6 +168,10 @@ def test_a_database_restart_fails_cleanly_and_the_service_recovers_by_itself(
     time.sleep(5)
     stop.set()
     prober.join()
+
+    assert asyncio.run(_postmaster_start()) > started_before  # it did restart
+    counts = Counter(status for _, status, _ in statuses)
+    print(f"\nDuring the restart: {dict(counts)}; healthy again {recovered:.1f} s after it")
 
     assert {status for _, status, _ in statuses} <= {200, 503}, statuses
     for _, status, body in statuses:

@@ -3,10 +3,14 @@ same reply; one that failed is sent to the bot again on its retry."""
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
+from api.conversations.models import DeliveryStatus, Message
+from api.core.db import create_engine, create_session_factory
 from tests.api.conftest import ClientFactory
 
 
@@ -80,3 +84,51 @@ async def test_a_malformed_client_message_id_is_a_french_422(client: httpx.Async
     )
     assert response.status_code == 422
     assert response.json()["message"] == "L'identifiant du message n'est pas valide."
+
+
+async def _mark_pending(database_url: str, conversation_id: str, age_seconds: float) -> None:
+    """Leave the message as a process killed while answering it leaves it: pending."""
+    engine = create_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        await session.execute(
+            update(Message)
+            .where(Message.conversation_id == conversation_id)
+            .values(
+                delivery=DeliveryStatus.PENDING,
+                created_at=datetime.now(UTC) - timedelta(seconds=age_seconds),
+            )
+        )
+        await session.commit()
+    await engine.dispose()
+
+
+async def test_a_message_whose_process_died_is_answered_on_its_retry(
+    make_client: ClientFactory, unused_url: str, database_url: str, stack: Any
+) -> None:
+    """The API process answering a conversation's first message was killed: the message stays
+    pending and the client never got the conversation's token. Its retry (same id) gets the
+    token at once, and, once the dead process can no longer be answering, the bot's reply."""
+    conversation_id = uuid.uuid4().hex
+    url = f"/api/v1/conversations/{conversation_id}/messages"
+    body = {"text": "mot de passe oublié chorus pro", "client_message_id": "orphan-0001"}
+    dying = await make_client(rasa_url=unused_url, action_server_url=unused_url)
+    await dying.post(url, json=body)
+    await _mark_pending(database_url, conversation_id, age_seconds=1)
+    survivor = await make_client(
+        rasa_url=stack.rasa_url, action_server_url=stack.actions_url, rasa_timeout_seconds=5
+    )
+
+    early = await survivor.post(url, json=body)
+
+    assert early.status_code == 409
+    assert early.json()["message"].startswith("Votre message est en cours de traitement")
+    assert early.json()["conversation_token"]  # kept by the client for what follows
+
+    await _mark_pending(database_url, conversation_id, age_seconds=60)
+    late = await survivor.post(url, json=body)
+
+    assert late.status_code == 200, late.text
+    assert late.json()["messages"]
+    transcript = (await survivor.get(f"/api/v1/conversations/{conversation_id}")).json()
+    assert [m["text"] for m in transcript["messages"] if m["sender"] == "user"] == [body["text"]]
+    assert user_events(stack, conversation_id) == 1
