@@ -1,5 +1,5 @@
-"""Run the Rasa CLI with two performance fixes measured with py-spy (see README "Performance"),
-and one of behaviour.
+"""Run the Rasa CLI with three performance fixes measured with py-spy (see README "Performance")
+and one of behaviour (3).
 
 1. Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first re-checks
    the JSON schema itself: under load that was most of the Rasa server's CPU. Valid responses now
@@ -12,22 +12,32 @@ and one of behaviour.
    in-memory tracker: the conversation silently loses its state (a form in progress, the
    domain). The message now fails instead: api/ answers the French 503 with the message kept,
    and the next message finds the conversation as it was.
+4. The NLU parse of a short text ("oui", "merci", "bonjour") is kept per loaded model and
+   reused: users repeat these exact words, and the parse depends only on the text and the model
+   (a new model gets a new processor, hence an empty cache).
 
     python -m bot.serve run --model models/current.tar.gz ...   (same arguments as `rasa`)
 """
 
 import asyncio
+import copy
 import sys
+from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Text, Tuple
 
 import aiohttp
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 _original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
+_original_parse = MessageProcessor._parse_message_with_graph
+SHORT_TEXT = 24  # characters: "oui", "merci beaucoup", "bonjour", not questions
+PARSE_CACHE_SIZE = 4096
 KEEPALIVE_SECONDS = 3.0
 _sessions: Dict[Tuple[int, Any], aiohttp.ClientSession] = {}
 
@@ -75,8 +85,33 @@ def install() -> None:
         return _original(self, result)
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+    MessageProcessor._parse_message_with_graph = _parse_short_once  # type: ignore[method-assign]
     FailSafeTrackerStore.retrieve = _retrieve_or_fail  # type: ignore[method-assign]
     FailSafeTrackerStore.save = _save_or_fail  # type: ignore[method-assign]
+
+
+def _parse_short_once(
+    self: MessageProcessor,
+    message: UserMessage,
+    tracker: DialogueStateTracker,
+    only_output_properties: bool = True,
+) -> Dict[Text, Any]:
+    """The graph's parse of the message; a short text's is computed once per processor."""
+    text = message.text or ""
+    if len(text) > SHORT_TEXT or text.startswith("/") or not only_output_properties:
+        return _original_parse(self, message, tracker, only_output_properties)
+    cache: "OrderedDict[Text, Dict[Text, Any]]" = self.__dict__.setdefault(
+        "_short_parses", OrderedDict()
+    )
+    parsed = cache.get(text)
+    if parsed is None:
+        parsed = _original_parse(self, message, tracker, only_output_properties)
+        cache[text] = parsed
+        if len(cache) > PARSE_CACHE_SIZE:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(text)
+    return copy.deepcopy(parsed)
 
 
 async def _retrieve_or_fail(

@@ -81,6 +81,7 @@ class Results:
     errors: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per message, by process
+    rss_mb: dict[str, float] = field(default_factory=dict)  # resident memory after the run
 
     @property
     def rate(self) -> float:
@@ -147,6 +148,7 @@ async def load(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         results.elapsed = time.monotonic() - started
         results.cpu_ms = cpu.per_message_ms(before, cpu.snapshot(pids), len(results.latencies))
+        results.rss_mb = {name: cpu.rss_mb(pid) for name, pid in pids.items()}
     return results
 
 
@@ -182,6 +184,8 @@ def report(title: str, results: Results) -> None:
     if results.cpu_ms:
         shown = "   ".join(f"{name} {ms:.1f}" for name, ms in results.cpu_ms.items())
         print(f"  CPU ms/msg  {shown}   (counted: {counted_cpu(results):.1f})")
+        memory = "   ".join(f"{name} {mb:.0f}" for name, mb in results.rss_mb.items())
+        print(f"  memory MiB  {memory}")
 
 
 def counted_cpu(results: Results) -> float:
@@ -250,13 +254,15 @@ def run_baseline(*, concurrency: int, turns: int, seconds: float, workdir: Path)
 
 
 @contextmanager
-def deployment(workdir: Path, *, scaled: bool) -> Iterator[tuple[str, dict[str, int]]]:
+def deployment(
+    workdir: Path, *, scaled: bool, shards: int = 2
+) -> Iterator[tuple[str, dict[str, int]]]:
     """Start the configuration to measure; yield its URL and the pids whose CPU is counted."""
     if scaled:
         from tests.scaled.harness import running_scaled
 
         print("==> Starting the scaled-out configuration (ops/scaled.py)", flush=True)
-        with running_scaled(workdir / "scaled") as running:
+        with running_scaled(workdir / "scaled", shards=shards) as running:
             measured = [p for p in running.programs() if p != "ready"]
             yield running.url, {program: running.pid(program) for program in measured}
         return
@@ -267,6 +273,32 @@ def deployment(workdir: Path, *, scaled: bool) -> Iterator[tuple[str, dict[str, 
         yield stack.api_url, {name: process.pid for name, process in stack.processes.items()}
     finally:
         stack.stop()
+
+
+FOOTPRINT = (
+    ("chorus_scaled_test", "messages"),
+    ("chorus_scaled_test", "conversations"),
+    ("chorus_rasa_scaled_test", "events"),
+)
+
+
+async def print_footprint() -> None:
+    """Rows and bytes (table + indexes) per row of the biggest tables, for docs/capacity.md."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    print("\nPostgreSQL after the run (table + indexes):")
+    for database, table in FOOTPRINT:
+        connection = await asyncpg.connect(host="127.0.0.1", user="postgres", database=database)
+        try:
+            rows = await connection.fetchval(f"SELECT count(*) FROM {table}")
+            heap = await connection.fetchval("SELECT pg_table_size($1::regclass)", table)
+            indexes = await connection.fetchval("SELECT pg_indexes_size($1::regclass)", table)
+        finally:
+            await connection.close()
+        print(
+            f"  {database}.{table}: {rows} rows, {heap / max(rows, 1):.0f} B/row + "
+            f"{indexes / max(rows, 1):.0f} B/row of indexes"
+        )
 
 
 def verdict(name: str, ok: bool, detail: str) -> bool:
@@ -288,10 +320,13 @@ def main() -> None:
         help="measure the scaled-out configuration (ops/scaled.py: nginx, 2 API processes, "
         "2 Rasa shards and their action servers, PostgreSQL, Redis) instead of the default one",
     )
+    parser.add_argument(
+        "--shards", type=int, default=2, help="Rasa shards of the scaled configuration"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         workdir = Path(name)
-        with deployment(workdir, scaled=args.scaled) as (url, pids):
+        with deployment(workdir, scaled=args.scaled, shards=args.shards) as (url, pids):
             print(
                 f"==> Load: {args.concurrency} concurrent conversations of {args.turns} turns "
                 f"({TYPED_SHARE:.0%} typed) for {args.seconds:.0f} s",
@@ -309,6 +344,8 @@ def main() -> None:
             )
             print(f"==> Flatness: 4 conversations of {args.long_turns} turns, no load", flush=True)
             medians = asyncio.run(flatness(url, conversations=4, turns=args.long_turns))
+            if args.scaled:
+                asyncio.run(print_footprint())
         base = None
         if not args.no_baseline:
             print("==> Baseline: plain `rasa init` assistant, same load", flush=True)

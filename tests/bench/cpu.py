@@ -49,3 +49,16 @@ def per_message_ms(
 ) -> dict[str, float]:
     """CPU milliseconds per message of each process over a run."""
     return {name: (after[name] - before[name]) * 1000 / max(1, messages) for name in before}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory (MiB) of the process and its live descendants."""
+    total_kb = 0
+    for member in tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kb / 1024

@@ -82,3 +82,35 @@ async def test_a_failing_tracker_store_fails_the_message_instead_of_forgetting_i
         await store.retrieve("conv-db-restart")
     with pytest.raises(ConnectionError):
         await store.save(DialogueStateTracker("conv-db-restart", []))
+
+
+def test_a_short_text_is_parsed_once_and_each_caller_gets_its_own_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    calls: list[str] = []
+
+    def graph_parse(processor: Any, message: Any, tracker: Any, only: bool = True) -> dict:
+        calls.append(message.text)
+        return {"text": message.text, "intent": {"name": "affirm", "confidence": 0.9}}
+
+    monkeypatch.setattr(serve, "_original_parse", graph_parse)
+
+    class Processor:
+        """Stands for Rasa's MessageProcessor (one per loaded model)."""
+
+    processor, tracker = Processor(), DialogueStateTracker("conv", [])
+    question = "comment créer une fiche service desk ?"
+    first = serve._parse_short_once(processor, UserMessage("oui"), tracker)  # type: ignore[arg-type]
+    first["intent"]["name"] = "changed by the caller"
+    second = serve._parse_short_once(processor, UserMessage("oui"), tracker)  # type: ignore[arg-type]
+    for _ in range(2):
+        serve._parse_short_once(processor, UserMessage(question), tracker)  # type: ignore[arg-type]
+        serve._parse_short_once(processor, UserMessage("/affirm"), tracker)  # type: ignore[arg-type]
+    serve._parse_short_once(Processor(), UserMessage("oui"), tracker)  # type: ignore[arg-type]
+
+    assert second["intent"]["name"] == "affirm"
+    # "oui" once per processor (model); a question and a payload every time.
+    assert calls == ["oui", question, "/affirm", question, "/affirm", "oui"]

@@ -118,8 +118,9 @@ class Scaled:
 
 
 @contextmanager
-def running_scaled(directory: Path, **env_overrides: str) -> Iterator[Scaled]:
-    """Start the scaled configuration on free ports with fresh databases; stop it afterwards."""
+def running_scaled(directory: Path, *, shards: int = 2, **env_overrides: str) -> Iterator[Scaled]:
+    """Start the scaled configuration (`shards` Rasa shards) on free ports with fresh databases;
+    stop it afterwards."""
     asyncio.run(_drop_databases(API_DB, TRACKER_DB))
     for db in REDIS_DBS:
         redis.Redis(host="127.0.0.1", port=6379, db=db).flushdb()
@@ -128,8 +129,8 @@ def running_scaled(directory: Path, **env_overrides: str) -> Iterator[Scaled]:
         "SCALED_DIR": str(directory),
         "SCALED_PUBLIC_PORT": str(free_port()),
         "SCALED_API_PORTS": f"{free_port()},{free_port()}",
-        "SCALED_RASA_PORTS": f"{free_port()},{free_port()}",
-        "SCALED_ACTIONS_PORTS": f"{free_port()},{free_port()}",
+        "SCALED_RASA_PORTS": ",".join(str(free_port()) for _ in range(shards)),
+        "SCALED_ACTIONS_PORTS": ",".join(str(free_port()) for _ in range(shards)),
         "SCALED_DATABASE_URL": f"{POSTGRES}/{API_DB}",
         "SCALED_TRACKER_DB": TRACKER_DB,
         "SCALED_REDIS_DBS": ",".join(map(str, REDIS_DBS)),
@@ -140,6 +141,7 @@ def running_scaled(directory: Path, **env_overrides: str) -> Iterator[Scaled]:
         **env_overrides,
     }
     layout = Layout.from_env(env)
+    directory.mkdir(parents=True, exist_ok=True)
     log = directory / "output.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
