@@ -140,18 +140,16 @@ async def _http_error_handler(_request: Request, exc: Exception) -> JSONResponse
     )
 
 
-DATABASE_DOWN = (
-    "Le service est momentanément indisponible. Merci de réessayer dans quelques instants."
-)
-
-
 async def _database_down_handler(_request: Request, exc: Exception) -> JSONResponse:
     """The database did not answer (restarted, unreachable): a clean 503, retried by the client;
     the pool's pre-ping replaces the broken connections once it is back."""
     logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
     return JSONResponse(
         status_code=503,
-        content={"detail": f"database unavailable: {type(exc).__name__}", "message": DATABASE_DOWN},
+        content={
+            "detail": f"database unavailable: {type(exc).__name__}",
+            "message": STATUS_MESSAGES[503],
+        },
         headers={"Retry-After": "2"},
     )
 
