@@ -31,14 +31,14 @@ async def _current_user(
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-def _current_admin(user: CurrentUser) -> User:
+async def _current_admin(user: CurrentUser) -> User:
     return service.require_role(user, Role.ADMIN)
 
 
 CurrentAdmin = Annotated[User, Depends(_current_admin)]
 
 
-def _current_advisor(user: CurrentUser) -> User:
+async def _current_advisor(user: CurrentUser) -> User:
     return service.require_role(user, Role.ADVISOR)
 
 

@@ -63,12 +63,12 @@ def _within_limits(message: MessageCreate, settings: Settings) -> MessageCreate:
     return message
 
 
-def checked_message(body: MessageCreate, settings: SettingsDep) -> MessageCreate:
+async def checked_message(body: MessageCreate, settings: SettingsDep) -> MessageCreate:
     """The request's message, within the configured limits."""
     return _within_limits(body, settings)
 
 
-def checked_webhook_message(body: RestWebhookIn, settings: SettingsDep) -> RestWebhookIn:
+async def checked_webhook_message(body: RestWebhookIn, settings: SettingsDep) -> RestWebhookIn:
     """The webhook's message, within the configured limits."""
     _within_limits(body.as_message(), settings)
     return body
@@ -125,7 +125,7 @@ ConversationToken = Annotated[
 ]
 
 
-def _message_handler(
+async def _message_handler(
     db_session: SessionDep,
     rasa: RasaDep,
     notifier: NotifierDep,

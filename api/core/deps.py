@@ -1,7 +1,7 @@
 """Dependencies every domain uses, as Annotated aliases: the database session, the settings,
 and the runtime services the application starts (Rasa client, notifier, clock, outbox waker)."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
@@ -22,10 +22,13 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def state(name: str) -> Callable[[Request], Any]:
-    """A dependency that reads what the application's lifespan put in `app.state.<name>`."""
+def state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency that reads what the application's lifespan put in `app.state.<name>`.
 
-    def read(request: Request) -> Any:
+    Dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop that
+    cost about 5 % of the API's CPU per message."""
+
+    async def read(request: Request) -> Any:
         return getattr(request.app.state, name)
 
     return read

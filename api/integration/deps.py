@@ -14,7 +14,7 @@ _api_key = APIKeyHeader(
 )
 
 
-def _fsd_system(key: Annotated[str | None, Depends(_api_key)], settings: SettingsDep) -> None:
+async def _fsd_system(key: Annotated[str | None, Depends(_api_key)], settings: SettingsDep) -> None:
     """Let in the FSD system: its API key, compared in constant time."""
     expected = settings.fsd_system_api_key
     if (
