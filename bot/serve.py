@@ -1,4 +1,4 @@
-"""Run the Rasa CLI with three performance fixes measured with py-spy (see README "Performance")
+"""Run the Rasa CLI with four performance fixes measured with py-spy (see README "Performance")
 and one of behaviour (3).
 
 1. Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first re-checks
@@ -12,7 +12,9 @@ and one of behaviour (3).
    in-memory tracker: the conversation silently loses its state (a form in progress, the
    domain). The message now fails instead: api/ answers the French 503 with the message kept,
    and the next message finds the conversation as it was.
-4. The NLU parse of a short text ("oui", "merci", "bonjour") is kept per loaded model and
+4. The prediction graph (NLU parse, policies) runs node after node in an order computed once
+   (bot/graph_runner.py) instead of being scheduled by dask at every parse and prediction.
+5. The NLU parse of a short text ("oui", "merci", "bonjour") is kept per loaded model and
    reused: users repeat these exact words, and the parse depends only on the text and the model
    (a new model gets a new processor, hence an empty cache).
 
@@ -26,6 +28,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Text, Tuple
 
 import aiohttp
+import rasa.core.processor
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import UserMessage
@@ -33,6 +36,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+from bot.graph_runner import SequentialGraphRunner
 
 _original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
 _original_parse = MessageProcessor._parse_message_with_graph
@@ -74,7 +79,7 @@ def shared_session(endpoint: EndpointConfig) -> _SharedSession:
 
 
 def install() -> None:
-    """Install both fixes (idempotent)."""
+    """Install the fixes (idempotent)."""
     EndpointConfig.session = shared_session  # type: ignore[assignment,method-assign]
     schema = RemoteAction.action_response_format_spec()
     validator = validator_for(schema)(schema)
@@ -88,6 +93,7 @@ def install() -> None:
     MessageProcessor._parse_message_with_graph = _parse_short_once  # type: ignore[method-assign]
     FailSafeTrackerStore.retrieve = _retrieve_or_fail  # type: ignore[method-assign]
     FailSafeTrackerStore.save = _save_or_fail  # type: ignore[method-assign]
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
 
 
 def _parse_short_once(

@@ -1,0 +1,93 @@
+"""bot.graph_runner: the trained model gives the same parses and predictions as with Rasa's dask
+runner, and an unknown target or a cycle is an error."""
+
+import asyncio
+from typing import Any
+
+import pytest
+import rasa.core.processor
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.graph import GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+from bot.graph_runner import SequentialGraphRunner, execution_order
+from bot.heldout import ROOT, heldout
+
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def _load(runner: type) -> Agent:
+    original = rasa.core.processor.DaskGraphRunner
+    rasa.core.processor.DaskGraphRunner = runner  # type: ignore[misc]
+    try:
+        return Agent.load(str(MODEL))
+    finally:
+        rasa.core.processor.DaskGraphRunner = original  # type: ignore[misc]
+
+
+async def _turns(agent: Agent, texts: list[str]) -> list[tuple[Any, ...]]:
+    """Each text's parse and the action predicted after it, in one conversation per text."""
+    assert agent.processor is not None
+    results = []
+    for number, text in enumerate(texts):
+        parsed = await agent.parse_message(text)
+        message = UserMessage(text, sender_id=f"runner-{number}")
+        tracker = await agent.processor.log_message(message)
+        prediction = agent.processor.predict_next_with_tracker(tracker)
+        assert prediction is not None
+        best = max(prediction["scores"], key=lambda score: score["score"])
+        results.append(
+            (
+                parsed["intent"],
+                parsed.get("intent_ranking"),
+                best["action"],
+                prediction["policy"],
+                prediction["confidence"],
+                [round(score["score"], 6) for score in prediction["scores"]],
+            )
+        )
+    return results
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    examples = [text for text, _ in heldout()][::4]
+    return [*examples, "oui", "merci", "bonjour", "/ej", "zzkq wxv"]
+
+
+def test_parses_and_predictions_are_those_of_the_dask_runner(texts: list[str]) -> None:
+    ours = asyncio.run(_turns(_load(SequentialGraphRunner), texts))
+    theirs = asyncio.run(_turns(_load(DaskGraphRunner), texts))
+    assert len(ours) == len(texts) > 20
+    assert ours == theirs
+
+
+def _schema(**needs: dict[str, str]) -> GraphSchema:
+    return GraphSchema(
+        {
+            name: SchemaNode(
+                needs=node_needs,
+                uses=WhitespaceTokenizer,
+                constructor_name="create",
+                fn="process",
+                config={},
+            )
+            for name, node_needs in needs.items()
+        }
+    )
+
+
+def test_nodes_come_after_what_they_need() -> None:
+    schema = _schema(c={"x": "b", "y": "a"}, b={"x": "a"}, a={"m": "__message__"}, unused={})
+    order = [name for name, _ in execution_order(schema, ["c"])]
+    assert order == ["a", "b", "c"]
+
+
+def test_a_cycle_or_an_unknown_target_is_an_error() -> None:
+    with pytest.raises(GraphRunError, match="cycle"):
+        execution_order(_schema(a={"x": "b"}, b={"x": "a"}), ["a"])
+    with pytest.raises(GraphRunError, match="Unknown target"):
+        execution_order(_schema(a={}), ["z"])
