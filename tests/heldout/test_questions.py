@@ -1,8 +1,10 @@
 """Typed questions get their answer, through Rasa and the action server, on two held-out sets
 of questions written from the seeds by people who never saw the entries (tests/heldout/
-measure.py): questions.yml (165, used while the design changed) and questions_second.yml (160,
-written and labelled blind on 2026-12-02, asked once before this test). Each set is asked once per
-session; each floor of the issue is its own test."""
+measure.py): questions.yml (165, used while the design changed), questions_second.yml (160,
+written and labelled blind on 2026-12-02, asked once before this test) and questions_third.yml
+(143, written and labelled blind later that day with a stricter rule: an entry that only routes
+to someone does not answer a question asking for a procedure or a detail). Each floor of the
+issue is its own test."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
@@ -15,9 +17,14 @@ from tests import tokens
 from tests.heldout.measure import QUESTIONS, Report, measure
 
 SECOND = QUESTIONS.with_name("questions_second.yml")
+THIRD = QUESTIONS.with_name("questions_third.yml")
 
 
-@pytest.fixture(scope="module", params=[QUESTIONS, SECOND], ids=["first-set", "second-set"])
+@pytest.fixture(
+    scope="module",
+    params=[QUESTIONS, SECOND, THIRD],
+    ids=["first-set", "second-set", "third-set"],
+)
 def report(request: pytest.FixtureRequest, stack: Any) -> Report:
     path: Path = request.param
 
@@ -46,8 +53,9 @@ def test_a_wrong_entry_is_answered_for_at_most_5_percent(report: Report) -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap, issue 12 left open: on both sets one question too many of those no entry "
-    "answers gets an entry (4 of 38, 10.5 %; 5 of 46, 10.9 %): see docs/retrieval.md",
+    reason="known gap, issue 12 left open: too many of the questions no entry answers get a "
+    "related entry (4 of 38, 10.5 %; 5 of 46, 10.9 %; 17 of 50, 34 % on the third set, written "
+    "to be close to the entries): see docs/retrieval.md",
 )
 def test_questions_no_entry_answers_get_an_entry_at_most_10_percent(
     report: Report,
