@@ -2,11 +2,20 @@
 
 from typing import Any
 
+import numpy as np
 import pytest
+import scipy.sparse
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 
 from bot import serve
+
+# Rasa's own, kept before the module's fixture installs the replacement.
+_original_create_x = LogisticRegressionClassifier._create_X
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -114,3 +123,39 @@ def test_a_short_text_is_parsed_once_and_each_caller_gets_its_own_copy(
     assert second["intent"]["name"] == "affirm"
     # "oui" once per processor (model); a question and a payload every time.
     assert calls == ["oui", question, "/affirm", question, "/affirm", "oui"]
+
+
+def _message(*features: Features) -> Message:
+    message = Message(data={"text": "bonjour"})
+    for feature in features:
+        message.add_features(feature)
+    return message
+
+
+def test_the_classifier_input_is_the_one_rasa_builds() -> None:
+    """Sentence features of both featurizers side by side, dense ones after; sequence features
+    (and another attribute's) left out, as in Rasa's own matrix."""
+    rng = np.random.default_rng(3)
+
+    def sparse(rows: int, columns: int) -> scipy.sparse.coo_matrix:
+        return scipy.sparse.coo_matrix(rng.integers(0, 3, size=(rows, columns)).astype(float))
+
+    messages = [
+        _message(
+            Features(sparse(4, 7), FEATURE_TYPE_SEQUENCE, TEXT, "words"),
+            Features(sparse(1, 7), FEATURE_TYPE_SENTENCE, TEXT, "words"),
+            Features(sparse(4, 11), FEATURE_TYPE_SEQUENCE, TEXT, "chars"),
+            Features(sparse(1, 11), FEATURE_TYPE_SENTENCE, TEXT, "chars"),
+            Features(sparse(1, 5), FEATURE_TYPE_SENTENCE, "intent", "words"),
+        ),
+        _message(
+            Features(sparse(1, 7), FEATURE_TYPE_SENTENCE, TEXT, "words"),
+            Features(sparse(1, 11), FEATURE_TYPE_SENTENCE, TEXT, "chars"),
+            Features(sparse(2, 7), FEATURE_TYPE_SEQUENCE, TEXT, "words"),
+        ),
+    ]
+    classifier = object.__new__(LogisticRegressionClassifier)
+    ours = serve.sentence_matrix(classifier, messages)
+    theirs = _original_create_x(classifier, messages)
+    assert ours.shape == theirs.shape == (2, 18)
+    assert (ours != theirs).nnz == 0
