@@ -15,7 +15,9 @@ and one of behaviour (3).
 4. The prediction graph (NLU parse, policies) runs node after node in an order computed once
    (bot/graph_runner.py) instead of being scheduled by dask at every parse and prediction.
 5. The logistic regression builds its input from the sentence features only: Rasa's version also
-   deep-copied and joined the (much larger) sequence features of every message, then dropped them.
+   deep-copied and joined the (much larger) sequence features of every message, then dropped them;
+   its weights are kept column-major, so that scikit-learn no longer copies their transpose at
+   every parse.
 6. The NLU parse of a short text ("oui", "merci", "bonjour") is kept per loaded model and
    reused: users repeat these exact words, and the parse depends only on the text and the model
    (a new model gets a new processor, hence an empty cache).
@@ -48,6 +50,7 @@ from bot.graph_runner import SequentialGraphRunner
 
 _original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
 _original_parse = MessageProcessor._parse_message_with_graph
+_original_process = LogisticRegressionClassifier.process
 SHORT_TEXT = 24  # characters: "oui", "merci beaucoup", "bonjour", not questions
 PARSE_CACHE_SIZE = 4096
 KEEPALIVE_SECONDS = 3.0
@@ -102,6 +105,7 @@ def install() -> None:
     FailSafeTrackerStore.save = _save_or_fail  # type: ignore[method-assign]
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
     LogisticRegressionClassifier._create_X = sentence_matrix  # type: ignore[method-assign]
+    LogisticRegressionClassifier.process = _process_with_fortran_weights  # type: ignore[method-assign]
 
 
 def sentence_matrix(self: LogisticRegressionClassifier, messages: List[Message]) -> csr_matrix:
@@ -112,17 +116,23 @@ def sentence_matrix(self: LogisticRegressionClassifier, messages: List[Message])
         sentence = [
             f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE
         ]
-        sparse = [f.features for f in sentence if f.is_sparse()]
+        parts = [f.features for f in sentence if f.is_sparse()]
         dense = [f.features for f in sentence if f.is_dense()]
-        rows.append(
-            hstack(
-                [
-                    csr_matrix(hstack(sparse) if sparse else []),
-                    csr_matrix(np.concatenate(dense, axis=-1) if dense else []),
-                ]
-            )
-        )
-    return vstack(rows)
+        if dense:
+            parts.append(csr_matrix(np.concatenate(dense, axis=-1)))
+        rows.append(hstack(parts, format="csr") if parts else csr_matrix((1, 0)))
+    return rows[0] if len(rows) == 1 else vstack(rows, format="csr")
+
+
+def _process_with_fortran_weights(
+    self: LogisticRegressionClassifier, messages: List[Message]
+) -> List[Message]:
+    """Rasa's `process`, its weights stored column-major once: scikit-learn multiplies by their
+    transpose, which row-major weights made a copy of at every parse."""
+    clf = getattr(self, "clf", None)
+    if clf is not None and hasattr(clf, "coef_") and not clf.coef_.flags["F_CONTIGUOUS"]:
+        clf.coef_ = np.asfortranarray(clf.coef_)
+    return _original_process(self, messages)
 
 
 def _parse_short_once(
