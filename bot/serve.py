@@ -50,7 +50,7 @@ from bot.graph_runner import SequentialGraphRunner
 
 _original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
 _original_parse = MessageProcessor._parse_message_with_graph
-_original_process = LogisticRegressionClassifier.process
+_original_load = LogisticRegressionClassifier.load.__func__  # type: ignore[attr-defined]
 SHORT_TEXT = 24  # characters: "oui", "merci beaucoup", "bonjour", not questions
 PARSE_CACHE_SIZE = 4096
 KEEPALIVE_SECONDS = 3.0
@@ -105,7 +105,7 @@ def install() -> None:
     FailSafeTrackerStore.save = _save_or_fail  # type: ignore[method-assign]
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
     LogisticRegressionClassifier._create_X = sentence_matrix  # type: ignore[method-assign]
-    LogisticRegressionClassifier.process = _process_with_fortran_weights  # type: ignore[method-assign]
+    LogisticRegressionClassifier.load = classmethod(_load_with_fortran_weights)  # type: ignore[method-assign,assignment]
 
 
 def sentence_matrix(self: LogisticRegressionClassifier, messages: List[Message]) -> csr_matrix:
@@ -124,15 +124,16 @@ def sentence_matrix(self: LogisticRegressionClassifier, messages: List[Message])
     return rows[0] if len(rows) == 1 else vstack(rows, format="csr")
 
 
-def _process_with_fortran_weights(
-    self: LogisticRegressionClassifier, messages: List[Message]
-) -> List[Message]:
-    """Rasa's `process`, its weights stored column-major once: scikit-learn multiplies by their
-    transpose, which row-major weights made a copy of at every parse."""
-    clf = getattr(self, "clf", None)
-    if clf is not None and hasattr(clf, "coef_") and not clf.coef_.flags["F_CONTIGUOUS"]:
+def _load_with_fortran_weights(
+    cls: type, *args: Any, **kwargs: Any
+) -> LogisticRegressionClassifier:
+    """Rasa's `load`, the weights then stored column-major, once: scikit-learn multiplies by
+    their transpose, which row-major weights made a copy of at every parse."""
+    component: LogisticRegressionClassifier = _original_load(cls, *args, **kwargs)
+    clf = getattr(component, "clf", None)
+    if clf is not None and hasattr(clf, "coef_"):
         clf.coef_ = np.asfortranarray(clf.coef_)
-    return _original_process(self, messages)
+    return component
 
 
 def _parse_short_once(

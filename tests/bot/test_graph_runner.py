@@ -25,10 +25,10 @@ from bot.heldout import ROOT, heldout
 MODEL = ROOT / "models" / "current.tar.gz"
 # Rasa's own code, as imported (before any test installs bot.serve's fixes).
 RASA_CODE: list[tuple[Any, str, Any]] = [
-    (owner, name, getattr(owner, name))
+    (owner, name, vars(owner)[name])
     for owner, name in [
         (LogisticRegressionClassifier, "_create_X"),
-        (LogisticRegressionClassifier, "process"),
+        (LogisticRegressionClassifier, "load"),
         (MessageProcessor, "_parse_message_with_graph"),
     ]
 ]
@@ -37,7 +37,7 @@ RASA_CODE: list[tuple[Any, str, Any]] = [
 @contextmanager
 def rasa_as_shipped() -> Iterator[None]:
     """Rasa's own code while inside, bot.serve's fixes again after."""
-    installed = [(owner, name, getattr(owner, name)) for owner, name, _ in RASA_CODE]
+    installed = [(owner, name, vars(owner)[name]) for owner, name, _ in RASA_CODE]
     for owner, name, original in RASA_CODE:
         setattr(owner, name, original)
     try:
