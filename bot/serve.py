@@ -1,4 +1,4 @@
-"""Run the Rasa CLI with five performance fixes measured with py-spy (see README "Performance")
+"""Run the Rasa CLI with six performance fixes measured with py-spy (see README "Performance")
 and one of behaviour (3).
 
 1. Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first re-checks
@@ -18,7 +18,9 @@ and one of behaviour (3).
    deep-copied and joined the (much larger) sequence features of every message, then dropped them;
    its weights are kept column-major, so that scikit-learn no longer copies their transpose at
    every parse.
-6. The NLU parse of a short text ("oui", "merci", "bonjour") is kept per loaded model and
+6. A conversation's past states (what the policies read) are computed once per event, not
+   replayed from the first event at every prediction (bot/states.py).
+7. The NLU parse of a short text ("oui", "merci", "bonjour") is kept per loaded model and
    reused: users repeat these exact words, and the parse depends only on the text and the model
    (a new model gets a new processor, hence an empty cache).
 
@@ -46,6 +48,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from scipy.sparse import csr_matrix, hstack, vstack
 
+from bot import states
 from bot.graph_runner import SequentialGraphRunner
 
 _original: Callable[[RemoteAction, Dict[Text, Any]], bool] = RemoteAction._validate_action_result
@@ -106,6 +109,7 @@ def install() -> None:
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
     LogisticRegressionClassifier._create_X = sentence_matrix  # type: ignore[method-assign]
     LogisticRegressionClassifier.load = classmethod(_load_with_fortran_weights)  # type: ignore[method-assign,assignment]
+    DialogueStateTracker.past_states = states.past_states  # type: ignore[method-assign]
 
 
 def sentence_matrix(self: LogisticRegressionClassifier, messages: List[Message]) -> csr_matrix:

@@ -17,6 +17,7 @@ from rasa.engine.graph import GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import serve
 from bot.graph_runner import SequentialGraphRunner, execution_order
@@ -30,6 +31,7 @@ RASA_CODE: list[tuple[Any, str, Any]] = [
         (LogisticRegressionClassifier, "_create_X"),
         (LogisticRegressionClassifier, "load"),
         (MessageProcessor, "_parse_message_with_graph"),
+        (DialogueStateTracker, "past_states"),
     ]
 ]
 
