@@ -1,10 +1,12 @@
 """The one small client the actions use to talk to api/."""
 
+import asyncio
+import json
 import os
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-import httpx
+import aiohttp
 
 API_URL = os.environ.get("ASSISTANT_API_URL", "http://127.0.0.1:8000")
 TIMEOUT_SECONDS = float(os.environ.get("ASSISTANT_API_TIMEOUT", "5"))
@@ -12,6 +14,8 @@ TIMEOUT_SECONDS = float(os.environ.get("ASSISTANT_API_TIMEOUT", "5"))
 # bot within this delay. 0 disables the cache.
 KB_CACHE_SECONDS = float(os.environ.get("ASSISTANT_KB_CACHE_SECONDS", "10"))
 KB_CACHE_MAX_ITEMS = 2048
+# Idle connections are dropped before api/'s keep-alive (uvicorn: 5 s) can close them under us.
+KEEPALIVE_SECONDS = 3.0
 
 
 class ApiUnavailable(Exception):
@@ -27,9 +31,10 @@ class ApiClient:
         timeout: float = TIMEOUT_SECONDS,
         cache_seconds: float = KB_CACHE_SECONDS,
     ) -> None:
-        self._base_url = base_url
+        self._base_url = base_url.rstrip("/")
         self._timeout = timeout
-        self._http: Optional[httpx.AsyncClient] = None
+        self._http: Optional[aiohttp.ClientSession] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self.cache_seconds = cache_seconds
         self._cache: Dict[Tuple[str, str], Tuple[float, Any]] = {}
 
@@ -37,19 +42,32 @@ class ApiClient:
         """Forget the cached knowledge reads."""
         self._cache.clear()
 
-    def _client(self) -> httpx.AsyncClient:
-        # Created lazily, inside the action server's event loop.
-        if self._http is None:
-            self._http = httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout)
+    async def aclose(self) -> None:
+        """Close the connections (the event loop that opened them is ending)."""
+        if self._http is not None and not self._http.closed:
+            await self._http.close()
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Created lazily, inside the action server's event loop. aiohttp rather than httpx:
+        # a tenth of the CPU per request (README "Performance").
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http.closed or self._loop is not loop:
+            self._loop = loop
+            self._http = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            )
         return self._http
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = await self._client().request(method, path, **kwargs)
-            response.raise_for_status()
-            return response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise ApiUnavailable(f"{method} {path}: {exc}") from exc
+            async with self._client().request(method, self._base_url + path, **kwargs) as response:
+                body = await response.read()
+                if response.status >= 400:
+                    raise ApiUnavailable(f"{method} {path}: HTTP {response.status}")
+                return json.loads(body)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise ApiUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
 
     async def _get(self, path: str, **params: str) -> Any:
         """GET a knowledge resource, from the cache when it is fresh enough."""

@@ -2,15 +2,19 @@
 
 import asyncio
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import aiohttp
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
 from api.core.errors import UpstreamUnavailableError
 
 T = TypeVar("T")
+
+KEEPALIVE_SECONDS = 3.0
 
 UNAVAILABLE_MESSAGE = (
     "L'assistant est momentanément indisponible. Votre message a bien été enregistré ; "
@@ -63,15 +67,26 @@ class RasaServer:
         max_in_flight: int,
         token: str | None = None,
     ) -> None:
+        self._base_url = base_url.rstrip("/")
         # Rasa's HTTP API (parse, tracker events) takes its token as a query parameter.
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            params={"token": token} if token else None,
-            timeout=timeout_seconds,
-            limits=httpx.Limits(max_connections=max_in_flight * 2),
-        )
+        self._params = {"token": token} if token else None
+        self._connections = max_in_flight * 2
+        self._session: aiohttp.ClientSession | None = None
         self._slots = asyncio.Semaphore(max_in_flight)
         self._timeout = timeout_seconds
+
+    def _client(self) -> aiohttp.ClientSession:
+        """The connection pool, created in the running event loop at the first request."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                # Idle connections are dropped before Rasa's (Sanic's 5 s) keep-alive ends, so
+                # that a request never goes out on a connection Rasa is closing.
+                connector=aiohttp.TCPConnector(
+                    limit=self._connections, keepalive_timeout=KEEPALIVE_SECONDS
+                ),
+            )
+        return self._session
 
     async def _post(
         self, path: str, body: Any, read: Callable[[Any], T], *, verb: str, noun: str
@@ -82,15 +97,21 @@ class RasaServer:
         UpstreamUnavailableError naming what Rasa did not do.
         """
         try:
-            async with asyncio.timeout(self._timeout), self._slots:
-                response = await self._http.post(path, json=body)
-            response.raise_for_status()
-            return read(response.json())
+            async with (
+                asyncio.timeout(self._timeout),
+                self._slots,
+                self._client().post(
+                    self._base_url + path, json=body, params=self._params
+                ) as response,
+            ):
+                response.raise_for_status()
+                data = json.loads(await response.read())
+            return read(data)
         except TimeoutError as exc:
             raise UpstreamUnavailableError(
                 f"Rasa did not {verb} within {self._timeout:g} s", UNAVAILABLE_MESSAGE
             ) from exc
-        except (httpx.HTTPError, ValueError, ValidationError) as exc:
+        except (aiohttp.ClientError, ValueError, ValidationError) as exc:
             raise UpstreamUnavailableError(
                 f"Rasa {noun} failed: {type(exc).__name__}: {exc}", UNAVAILABLE_MESSAGE
             ) from exc
@@ -128,7 +149,8 @@ class RasaServer:
 
     async def aclose(self) -> None:
         """Close the underlying connections."""
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 def shard_of(key: str, shards: Sequence[str]) -> str:

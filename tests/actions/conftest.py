@@ -1,11 +1,14 @@
-"""Tracker fixtures and a fake api/ at the HTTP boundary (respx)."""
+"""Tracker fixtures and a fake api/ at the HTTP boundary (aioresponses intercepts aiohttp)."""
 
 import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
 
+import aiohttp
 import pytest
-import respx
+from aioresponses import CallbackResult, aioresponses
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -64,11 +67,13 @@ def load_tracker(name: str) -> Tracker:
 
 
 @pytest.fixture(autouse=True)
-def fresh_kb_cache() -> Iterator[None]:
-    """Each test starts with the action server's knowledge cache empty."""
+async def fresh_kb_cache() -> AsyncIterator[None]:
+    """Each test starts with the action server's knowledge cache empty, and closes the
+    connections it opened."""
     api_client.api.clear_cache()
     yield
     api_client.api.clear_cache()
+    await api_client.api.aclose()
 
 
 @pytest.fixture
@@ -81,32 +86,107 @@ def domain() -> Dict[str, Any]:
     return {}
 
 
-@pytest.fixture
-def api_mock() -> Iterator[respx.MockRouter]:
-    """api/ as the actions see it, answering from DOMAINS (read-only: any write is unmocked and
-    fails the test, since the action server never writes to api/)."""
-    with respx.mock(base_url=API_URL, assert_all_called=False) as mock:
-        mock.get("/api/v1/kb/domains", name="domains").respond(json=DOMAINS)
-        for item in DOMAINS:
-            mock.get(f"/api/v1/kb/domains/{item['id']}").respond(json=item)
-        mock.get("/api/v1/kb/entries/ej-report").respond(json=REPORT_ENTRY)
-        mock.get("/api/v1/kb/entries/gone").respond(
-            status_code=404, json={"detail": "x", "message": "y"}
-        )
-        mock.get("/api/v1/kb/entries", name="entries").respond(json=[REPORT_ENTRY])
-        mock.post("/api/v1/kb/search", name="search").respond(
-            json={"answer": None, "suggestions": [], "confidence": 0.1}
-        )
-        yield mock
+@dataclass
+class Call:
+    """One request the actions sent to api/."""
+
+    method: str
+    path: str
+    params: Dict[str, str]
+    json: Any
+
+
+@dataclass
+class Route:
+    """What api/ answers to one method and path, and the requests it received."""
+
+    status: int = 200
+    body: Any = None
+    calls: List[Call] = field(default_factory=list)
+
+    def respond(self, json: Any, status_code: int = 200) -> None:
+        self.status, self.body = status_code, json
+
+    @property
+    def call_count(self) -> int:
+        return len(self.calls)
+
+
+class FakeApi:
+    """api/'s knowledge endpoints as the actions see them. A request to a path no test set up
+    fails the test (the action server only reads a few endpoints, and never writes)."""
+
+    def __init__(self) -> None:
+        self.routes: Dict[Tuple[str, str], Route] = {}
+        self.names: Dict[str, Route] = {}
+        self.calls: List[Call] = []
+
+    def route(self, method: str, path: str, name: Optional[str] = None) -> Route:
+        route = self.routes.setdefault((method, path), Route())
+        if name:
+            self.names[name] = route
+        return route
+
+    def get(self, path: str, name: Optional[str] = None) -> Route:
+        return self.route("GET", path, name)
+
+    def post(self, path: str, name: Optional[str] = None) -> Route:
+        return self.route("POST", path, name)
+
+    def __getitem__(self, name: str) -> Route:
+        return self.names[name]
+
+    def answer(self, method: str, url: Any, **kwargs: Any) -> CallbackResult:
+        path = url.path
+        route = self.routes.get((method, path))
+        if route is None:
+            raise AssertionError(f"the actions sent {method} {path}, which no test set up")
+        call = Call(method, path, dict(url.query), kwargs.get("json"))
+        self.calls.append(call)
+        route.calls.append(call)
+        return CallbackResult(status=route.status, payload=route.body)
+
+
+ANY_PATH = re.compile(re.escape(API_URL) + r"/.*")
 
 
 @pytest.fixture
-def api_down() -> Iterator[respx.MockRouter]:
+def api_mock() -> Iterator[FakeApi]:
+    """api/ as the actions see it, answering from DOMAINS."""
+    fake = FakeApi()
+    fake.get("/api/v1/kb/domains", name="domains").respond(json=DOMAINS)
+    for item in DOMAINS:
+        fake.get(f"/api/v1/kb/domains/{item['id']}").respond(json=item)
+    fake.get("/api/v1/kb/entries/ej-report").respond(json=REPORT_ENTRY)
+    fake.get("/api/v1/kb/entries/gone").respond(
+        status_code=404, json={"detail": "x", "message": "y"}
+    )
+    fake.get("/api/v1/kb/entries", name="entries").respond(json=[REPORT_ENTRY])
+    fake.post("/api/v1/kb/search", name="search").respond(
+        json={"answer": None, "suggestions": [], "confidence": 0.1}
+    )
+    with aioresponses() as mock:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            mock.add(
+                ANY_PATH,
+                method,
+                callback=lambda url, _method=method, **kwargs: fake.answer(_method, url, **kwargs),
+                repeat=True,
+            )
+        yield fake
+
+
+@pytest.fixture
+def api_down() -> Iterator[aioresponses]:
     """api/ refusing connections."""
-    import httpx
-
-    with respx.mock(base_url=API_URL) as mock:
-        mock.route().mock(side_effect=httpx.ConnectError("connection refused"))
+    with aioresponses() as mock:
+        for method in ("GET", "POST"):
+            mock.add(
+                ANY_PATH,
+                method,
+                exception=aiohttp.ClientConnectionError("connection refused"),
+                repeat=True,
+            )
         yield mock
 
 

@@ -3,7 +3,6 @@
 from typing import Any, Dict
 
 import pytest
-import respx
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -17,7 +16,7 @@ from actions.fsd import (
     ValidateFsdForm,
 )
 from actions.knowledge import utter_entry
-from tests.actions.conftest import tracker_with
+from tests.actions.conftest import FakeApi, tracker_with
 
 
 async def test_a_cca_is_let_into_the_fsd_form(
@@ -32,7 +31,7 @@ async def test_a_cca_is_let_into_the_fsd_form(
 
 
 async def test_a_user_is_sent_to_their_cca_with_a_summary(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     tracker = tracker_with(
         "ouvrir une fiche",
@@ -56,7 +55,7 @@ async def test_a_user_is_sent_to_their_cca_with_a_summary(
 
 
 async def test_without_a_role_the_procedure_is_offered_to_cca_only(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     await ActionRequestFsd().run(
         dispatcher, tracker_with("ouvrir une fiche", "request_fsd", {}), domain

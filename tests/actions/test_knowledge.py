@@ -2,7 +2,6 @@
 
 from typing import Any, Dict
 
-import respx
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -19,6 +18,7 @@ from actions.questions import ActionAnswerQuestion
 from tests.actions.conftest import (
     CANDIDATES,
     REPORT_ENTRY,
+    FakeApi,
     misunderstood_turn,
     reviews,
     said,
@@ -29,7 +29,7 @@ PASTE = "Poste de pièce 1508892764/00003 n'a pas encore été reporté dans exe
 
 
 async def test_a_confident_match_answers_and_asks_the_follow_up(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/match").respond(
         json={"match": {"entry_id": "ej-report"}, "candidates": []}
@@ -52,7 +52,7 @@ async def test_a_confident_match_answers_and_asks_the_follow_up(
 
 
 async def test_candidates_of_several_domains_ask_for_the_domain(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     other = {**CANDIDATES[1], "entry_id": "cnx-cf", "domain": "connexion"}
     candidates = [CANDIDATES[0], other]
@@ -75,7 +75,7 @@ async def test_candidates_of_several_domains_ask_for_the_domain(
 
 
 async def test_candidates_of_one_domain_are_listed_at_once_without_a_one_button_question(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": CANDIDATES})
 
@@ -95,7 +95,7 @@ async def test_candidates_of_one_domain_are_listed_at_once_without_a_one_button_
 
 
 async def test_no_candidate_is_said_logged_and_counted(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
 
@@ -152,7 +152,7 @@ async def test_confirmation_offers_yes_and_no(
 
 
 async def test_an_option_answers_with_its_buttons_and_the_restart_reminder(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     tracker = tracker_with(
         "/choose_option",
@@ -170,7 +170,7 @@ async def test_an_option_answers_with_its_buttons_and_the_restart_reminder(
 
 
 async def test_an_out_of_range_option_is_a_misunderstanding(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     tracker = tracker_with(
         "/choose_option", "choose_option", {"entry_id": "ej-report", "option": "7"}
@@ -183,7 +183,7 @@ async def test_an_out_of_range_option_is_a_misunderstanding(
 
 
 async def test_a_retired_entry_is_not_answered(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     events = await ActionAnswerEntry().run(
         dispatcher, tracker_with("/open_entry", "open_entry", {"entry_id": "gone"}), domain
@@ -194,7 +194,7 @@ async def test_a_retired_entry_is_not_answered(
 
 
 async def test_rejecting_logs_the_original_paste(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     tracker = tracker_with("/reject_error", "reject_error", {"error_text": "Centre financier X"})
 
@@ -205,7 +205,7 @@ async def test_rejecting_logs_the_original_paste(
 
 
 async def test_fallback_still_answers_an_error_the_knowledge_base_knows(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/search").respond(
         json={"answer": {"entry_id": "ej-report"}, "suggestions": []}
@@ -220,7 +220,7 @@ async def test_fallback_still_answers_an_error_the_knowledge_base_knows(
 
 
 async def test_fallback_says_not_understood_logs_and_counts(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/search").respond(json={"answer": None, "suggestions": []})
 
@@ -234,7 +234,7 @@ async def test_fallback_says_not_understood_logs_and_counts(
 
 
 async def test_a_second_unknown_error_in_a_row_offers_a_human(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
     tracker = tracker_with(
@@ -261,7 +261,7 @@ async def test_a_second_unknown_error_in_a_row_offers_a_human(
 
 
 async def test_an_understood_message_in_between_breaks_the_row(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     """The slot still says 1, but the previous turn was understood: this is the first miss."""
     understood_then_now = [
@@ -282,7 +282,7 @@ async def test_an_understood_message_in_between_breaks_the_row(
 
 
 async def test_knowledge_answers_carry_their_entry_for_feedback(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     await ActionAnswerEntry().run(
         dispatcher, tracker_with("/open_entry", "open_entry", {"entry_id": "ej-report"}), domain
@@ -292,7 +292,7 @@ async def test_knowledge_answers_carry_their_entry_for_feedback(
 
 
 async def test_the_incidents_of_a_domain_are_listed_as_buttons(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     incident = {**REPORT_ENTRY, "id": "ej-panne", "title": "Lenteurs sur les EJ"}
     api_mock["entries"].respond(json=[incident])
@@ -306,12 +306,12 @@ async def test_the_incidents_of_a_domain_are_listed_as_buttons(
     assert message["buttons"] == [
         {"title": "Lenteurs sur les EJ", "payload": '/open_entry{"entry_id": "ej-panne"}'}
     ]
-    request = api_mock["entries"].calls.last.request
-    assert (request.url.params["domain"], request.url.params["kind"]) == ("ej", "major_incident")
+    request = api_mock["entries"].calls[-1]
+    assert (request.params["domain"], request.params["kind"]) == ("ej", "major_incident")
 
 
 async def test_a_domain_without_incidents_says_so(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock["entries"].respond(json=[])
 

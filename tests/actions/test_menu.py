@@ -2,7 +2,7 @@
 
 from typing import Any, Dict
 
-import respx
+from aioresponses import aioresponses
 from rasa_sdk import Tracker
 from rasa_sdk.events import Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -10,14 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import api_client
 from actions.menu import ActionRestart, ActionShowMenu
 from actions.questions import ActionAnswerQuestion
-from tests.actions.conftest import DOMAINS, tracker_with
+from tests.actions.conftest import DOMAINS, FakeApi, tracker_with
 
 
 async def test_menu_greets_with_one_button_per_domain(
     dispatcher: CollectingDispatcher,
     tracker_new_conversation: Tracker,
     domain: Dict[str, Any],
-    api_mock: respx.MockRouter,
+    api_mock: FakeApi,
 ) -> None:
     events = await ActionShowMenu().run(dispatcher, tracker_new_conversation, domain)
 
@@ -35,7 +35,7 @@ async def test_menu_still_greets_when_the_api_is_down(
     dispatcher: CollectingDispatcher,
     tracker_new_conversation: Tracker,
     domain: Dict[str, Any],
-    api_down: respx.MockRouter,
+    api_down: aioresponses,
 ) -> None:
     await ActionShowMenu().run(dispatcher, tracker_new_conversation, domain)
 
@@ -48,7 +48,7 @@ async def test_domain_answer_is_the_domain_introduction(
     dispatcher: CollectingDispatcher,
     tracker_menu_click_connexion: Tracker,
     domain: Dict[str, Any],
-    api_mock: respx.MockRouter,
+    api_mock: FakeApi,
 ) -> None:
     events = await ActionAnswerQuestion().run(dispatcher, tracker_menu_click_connexion, domain)
 
@@ -61,11 +61,11 @@ async def test_domain_answer_is_the_domain_introduction(
             "payload": '/open_entry{"entry_id": "ej-report"}',
         }
     ]
-    assert api_mock.calls.last.request.url.params["domain"] == "connexion"
+    assert api_mock.calls[-1].params["domain"] == "connexion"
 
 
 async def test_major_incidents_ask_for_the_domain_of_the_anomaly(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     tracker = tracker_with("/incidents_majeurs", "incidents_majeurs", {})
     api_mock.get("/api/v1/kb/domains/incidents_majeurs").respond(
@@ -87,7 +87,7 @@ async def test_domain_answer_says_when_the_knowledge_base_is_unreachable(
     dispatcher: CollectingDispatcher,
     tracker_menu_click_connexion: Tracker,
     domain: Dict[str, Any],
-    api_down: respx.MockRouter,
+    api_down: aioresponses,
 ) -> None:
     await ActionAnswerQuestion().run(dispatcher, tracker_menu_click_connexion, domain)
 
@@ -98,7 +98,7 @@ async def test_restart_resets_and_shows_the_menu(
     dispatcher: CollectingDispatcher,
     tracker_menu_click_connexion: Tracker,
     domain: Dict[str, Any],
-    api_mock: respx.MockRouter,
+    api_mock: FakeApi,
 ) -> None:
     events = await ActionRestart().run(dispatcher, tracker_menu_click_connexion, domain)
 
@@ -108,7 +108,7 @@ async def test_restart_resets_and_shows_the_menu(
     assert len(message["buttons"]) == 3
 
 
-async def test_knowledge_reads_are_cached_for_a_while(api_mock: respx.MockRouter) -> None:
+async def test_knowledge_reads_are_cached_for_a_while(api_mock: FakeApi) -> None:
     """Two menus in a row cost api/ one request; an expired cache asks again."""
     client = api_client.ApiClient(cache_seconds=60)
     assert await client.domains() == DOMAINS

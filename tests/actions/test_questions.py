@@ -1,9 +1,8 @@
 """Typed questions answered from the knowledge base, suggestions, misunderstandings."""
 
-import json
 from typing import Any, Dict, List
 
-import respx
+from aioresponses import aioresponses
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -15,26 +14,24 @@ from actions.questions import (
     asks_for_information,
     looks_like_question,
 )
-from tests.actions.conftest import REPORT_ENTRY, reviews, said, tracker_with
+from tests.actions.conftest import REPORT_ENTRY, FakeApi, reviews, said, tracker_with
 
 HIT = {"entry_id": "ej-report", "title": REPORT_ENTRY["title"], "domain": "ej", "score": 71.0}
 OTHER = {"entry_id": "fsd-creation", "title": "Créer une FSD", "domain": "fsd", "score": 40.0}
 
 
-def searched(api_mock: respx.MockRouter) -> Dict[str, Any]:
+def searched(api_mock: FakeApi) -> Dict[str, Any]:
     """The body of the last search the action sent to api/."""
-    request = next(
-        c.request for c in reversed(api_mock.calls) if c.request.url.path.endswith("/search")
-    )
-    return dict(json.loads(request.content))
+    call = next(c for c in reversed(api_mock.calls) if c.path.endswith("/search"))
+    return dict(call.json)
 
 
-def search_answers(api_mock: respx.MockRouter, answer: Any, suggestions: List[Any]) -> None:
+def search_answers(api_mock: FakeApi, answer: Any, suggestions: List[Any]) -> None:
     api_mock.post("/api/v1/kb/search").respond(json={"answer": answer, "suggestions": suggestions})
 
 
 async def test_a_confident_match_answers_at_once_with_the_nlu_as_evidence(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, HIT, [])
     tracker = tracker_with("je ne peux plus modifier mon poste d'EJ", "ej", {}, confidence=0.8)
@@ -53,7 +50,7 @@ async def test_a_confident_match_answers_at_once_with_the_nlu_as_evidence(
 
 
 async def test_unsure_suggests_up_to_three_entries_and_something_else(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, None, [HIT, OTHER])
 
@@ -75,7 +72,7 @@ async def test_unsure_suggests_up_to_three_entries_and_something_else(
 
 
 async def test_nothing_found_is_a_misunderstanding_kept_for_review_with_the_menu(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, None, [])
     tracker = tracker_with("mon écran est tout blanc", "complain", {}, confidence=0.9)
@@ -93,7 +90,7 @@ async def test_nothing_found_is_a_misunderstanding_kept_for_review_with_the_menu
 
 
 async def test_off_topic_is_said_so_only_when_the_knowledge_base_has_nothing(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, None, [])
 
@@ -106,7 +103,7 @@ async def test_off_topic_is_said_so_only_when_the_knowledge_base_has_nothing(
 
 
 async def test_off_topic_for_the_nlu_but_known_to_the_knowledge_base_is_answered(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, HIT, [])
 
@@ -121,17 +118,17 @@ async def test_off_topic_for_the_nlu_but_known_to_the_knowledge_base_is_answered
 
 
 async def test_a_message_naming_a_domain_or_a_menu_button_gets_the_domains_menu(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     for text, intent in (("EJ", "ej"), ("engagement juridique", "nlu_fallback"), ("/ej", "ej")):
         dispatcher = CollectingDispatcher()
         await ActionAnswerQuestion().run(dispatcher, tracker_with(text, intent, {}), domain)
         assert dispatcher.messages[0]["text"] == "EJ.", text
-    assert not any(c.request.url.path.endswith("/search") for c in api_mock.calls)
+    assert not any(c.path.endswith("/search") for c in api_mock.calls)
 
 
 async def test_something_else_asks_to_rephrase_and_keeps_the_rejected_suggestions(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     tracker = tracker_with(
         "/something_else",
@@ -155,7 +152,7 @@ async def test_something_else_asks_to_rephrase_and_keeps_the_rejected_suggestion
 
 
 async def test_a_question_the_paste_detector_took_for_an_error_is_answered_as_a_question(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
     search_answers(api_mock, None, [])
@@ -168,7 +165,7 @@ async def test_a_question_the_paste_detector_took_for_an_error_is_answered_as_a_
 
 
 async def test_the_knowledge_base_down_is_said_plainly(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_down: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_down: aioresponses
 ) -> None:
     await ActionAnswerQuestion().run(dispatcher, tracker_with("ma question", "ej", {}), domain)
 
@@ -182,7 +179,7 @@ def test_questions_are_told_from_pastes() -> None:
 
 
 async def test_a_paste_the_matcher_misses_is_answered_from_the_knowledge_base(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/match").respond(json={"match": None, "candidates": []})
     search_answers(api_mock, HIT, [])
@@ -197,7 +194,7 @@ async def test_a_paste_the_matcher_misses_is_answered_from_the_knowledge_base(
 
 
 async def test_a_question_about_fsds_taken_for_a_request_is_answered(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, HIT, [])
     question = "combien de pièces au maximum par FSD ?"
@@ -217,7 +214,7 @@ async def test_a_question_about_fsds_taken_for_a_request_is_answered(
 
 
 async def test_a_vague_complaint_gets_no_guesses_but_a_misunderstanding(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, None, [HIT])
 
@@ -237,7 +234,7 @@ def test_questions_for_information_are_told_from_requests() -> None:
 
 
 async def test_a_request_to_open_an_fsd_starts_the_form_for_a_cca(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     search_answers(api_mock, HIT, [])
 
@@ -250,11 +247,11 @@ async def test_a_request_to_open_an_fsd_starts_the_form_for_a_cca(
     )
 
     assert events == [SlotSet("fsd_allowed", True)]
-    assert not any(c.request.url.path.endswith("/search") for c in api_mock.calls)
+    assert not any(c.path.endswith("/search") for c in api_mock.calls)
 
 
 async def test_an_entry_that_lacks_the_detail_asked_is_suggested_with_that_said(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: respx.MockRouter
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], api_mock: FakeApi
 ) -> None:
     api_mock.post("/api/v1/kb/search").respond(
         json={"answer": None, "suggestions": [HIT], "confidence": 0.9, "lacks_detail": True}

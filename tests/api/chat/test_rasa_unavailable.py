@@ -52,7 +52,7 @@ async def test_rasa_down_gives_503_and_keeps_the_message(
     )
 
     await assert_kept_and_failed(client, response)
-    assert "ConnectError" in response.json()["detail"]
+    assert "Cannot connect to host" in response.json()["detail"]
 
 
 async def test_rasa_timeout_gives_503_within_the_timeout(
