@@ -109,6 +109,7 @@ def endpoints_yaml(layout: Layout, shard: int) -> str:
     return f"""# Written by ops/scaled.py: Rasa shard {shard + 1} of {len(layout.rasa_ports)}.
 action_endpoint:
   url: "http://127.0.0.1:{layout.action_ports[shard]}/webhook"
+  enable_selective_domain: true
 tracker_store:
   type: bot.tracker_store.CachedSQLTrackerStore
   dialect: postgresql

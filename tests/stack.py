@@ -126,6 +126,7 @@ class Stack:
         path = self.workdir / "endpoints.yml"
         path.write_text(
             f'action_endpoint:\n  url: "{self.actions_url}/webhook"\n'
+            "  enable_selective_domain: true\n"
             + (
                 self.tracker_store_yaml
                 if self.tracker_store_yaml is not None

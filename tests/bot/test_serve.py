@@ -159,3 +159,33 @@ def test_the_classifier_input_is_the_one_rasa_builds() -> None:
     theirs = _original_create_x(classifier, messages)
     assert ours.shape == theirs.shape == (2, 18)
     assert (ours != theirs).nnz == 0
+
+
+def test_action_calls_are_the_json_rasa_would_send() -> None:
+    """ujson writes the tracker Rasa sends to the action server: the same JSON once read."""
+    import json
+
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    parse = {
+        "intent": {"name": "ej", "confidence": 0.8123456789012345},
+        "intent_ranking": [{"name": "ej", "confidence": 0.8123456789012345}],
+        "entities": [],
+        "text": "l'EJ n°12/3 « bloqué » ?",
+    }
+    tracker = DialogueStateTracker.from_events(
+        "json-check",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered(parse["text"], parse["intent"], [], parse),
+            SlotSet("domain_id", "ej"),
+        ],
+    )
+    body = {
+        "next_action": "action_answer_question",
+        "tracker": tracker.current_state(EventVerbosity.ALL),
+    }
+    written = serve._dumps(body)
+    assert json.loads(written) == json.loads(json.dumps(body))
+    assert "« bloqué »" in written  # not escaped: fewer bytes on the wire
