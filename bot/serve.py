@@ -3,8 +3,8 @@ and one of behaviour (3).
 
 1. Rasa 3.6 checks every action-server response with `jsonschema.validate`, which first re-checks
    the JSON schema itself: under load that was most of the Rasa server's CPU. Valid responses now
-   go through a validator compiled once; invalid ones still go through Rasa's own check, so
-   errors and messages are exactly Rasa's.
+   go through validators compiled once, each event against its own type only; invalid ones
+   still go through Rasa's own check, so errors and messages are exactly Rasa's.
 2. Rasa opens a new HTTP session, hence a new TCP connection, for every call to the action
    server. Calls now share one session per event loop, whose idle connections are dropped
    before the action server's keep-alive timeout (Sanic: 5 s) can close them under it; their
@@ -107,11 +107,10 @@ def shared_session(endpoint: EndpointConfig) -> _SharedSession:
 def install() -> None:
     """Install the fixes (idempotent)."""
     EndpointConfig.session = shared_session  # type: ignore[assignment,method-assign]
-    schema = RemoteAction.action_response_format_spec()
-    validator = validator_for(schema)(schema)
+    is_valid = response_checker(RemoteAction.action_response_format_spec())
 
     def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-        if validator.is_valid(result):
+        if is_valid(result):
             return True
         return _original(self, result)
 
@@ -123,6 +122,44 @@ def install() -> None:
     LogisticRegressionClassifier._create_X = sentence_matrix  # type: ignore[method-assign]
     LogisticRegressionClassifier.load = classmethod(_load_with_fortran_weights)  # type: ignore[method-assign,assignment]
     DialogueStateTracker.past_states = states.past_states  # type: ignore[method-assign]
+
+
+def response_checker(schema: Dict[Text, Any]) -> Callable[[Any], bool]:
+    """Whether an action-server response is valid against Rasa's schema, checked by compiled
+    validators. Each event must match exactly one of the schema's 23 event types (`oneOf`),
+    which a generic validator checks by trying all of them on every event; as each type fixes
+    `event` to a distinct constant, an event is checked against its own type only: valid for
+    one type, it is invalid for every other. An event of no known type is checked by the full
+    schema (and refused, as Rasa refuses it)."""
+    full = validator_for(schema)(schema)
+    events = schema.get("properties", {}).get("events", {})
+    items = events.get("items", {})
+    branches = items.get("oneOf", [])
+    kinds = [b.get("properties", {}).get("event", {}).get("const") for b in branches]
+    if not branches or None in kinds or len(set(kinds)) != len(kinds):
+        return full.is_valid  # not the schema this shortcut was made for
+    outer = copy.deepcopy(schema)
+    outer["properties"]["events"] = {k: v for k, v in events.items() if k != "items"}
+    base = {k: v for k, v in items.items() if k != "oneOf"}
+    by_kind = {
+        kind: validator_for(schema)({**base, "allOf": [branch]})
+        for kind, branch in zip(kinds, branches, strict=True)
+    }
+    check_outer = validator_for(schema)(outer).is_valid
+
+    def is_valid(response: Any) -> bool:
+        if not check_outer(response):
+            return False
+        for event in response.get("events") or [] if isinstance(response, dict) else []:
+            kind = event.get("event") if isinstance(event, dict) else None
+            checker = by_kind.get(kind) if isinstance(kind, str) else None
+            if checker is None:
+                return bool(full.is_valid(response))
+            if not checker.is_valid(event):
+                return False
+        return True
+
+    return is_valid
 
 
 def sentence_matrix(self: LogisticRegressionClassifier, messages: List[Message]) -> csr_matrix:

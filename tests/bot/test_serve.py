@@ -189,3 +189,65 @@ def test_action_calls_are_the_json_rasa_would_send() -> None:
     written = serve._dumps(body)
     assert json.loads(written) == json.loads(json.dumps(body))
     assert "« bloqué »" in written  # not escaped: fewer bytes on the wire
+
+
+def _responses() -> list[Any]:
+    """Action-server responses, valid and not: every event type Rasa knows, then each field
+    given a wrong type, unknown or missing types, events that are not objects."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        FollowupAction,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+
+    events = [
+        e.as_dict()
+        for e in [
+            ActionExecuted("action_listen"),
+            ActiveLoop("fsd_form"),
+            AllSlotsReset(),
+            BotUttered("Bonjour", {"buttons": [{"title": "EJ", "payload": "/ej"}]}),
+            FollowupAction("action_listen"),
+            Restarted(),
+            SessionStarted(),
+            SlotSet("misunderstandings", 1.0),
+            UserUttered("oui", {"name": "affirm", "confidence": 0.9}),
+        ]
+    ]
+    wrong: list[Any] = [None, 3, "x", [], {}, 1.5, True]
+    cases: list[Any] = [{"events": events, "responses": [{"text": "Bonjour"}]}, {}, []]
+    for event in events:
+        for key in event:
+            for value in wrong:
+                cases.append({"events": [{**event, key: value}]})
+    cases += [
+        {"events": [{"event": "nope"}]},
+        {"events": [{"name": "x"}]},
+        {"events": ["slot"]},
+        {"events": None},
+        {"events": "x"},
+        {"responses": "x"},
+        {"responses": [{"text": 3}]},
+        "x",
+        None,
+    ]
+    return cases
+
+
+def test_the_event_by_event_check_agrees_with_the_full_schema() -> None:
+    from jsonschema.validators import validator_for
+
+    schema = RemoteAction.action_response_format_spec()
+    full = validator_for(schema)(schema)
+    check = serve.response_checker(schema)
+    cases = _responses()
+    verdicts = [(check(case), full.is_valid(case)) for case in cases]
+    assert len(cases) > 200
+    assert [ours for ours, _ in verdicts] == [theirs for _, theirs in verdicts]
+    assert {theirs for _, theirs in verdicts} == {True, False}
